@@ -1,0 +1,14 @@
+#pragma once
+// One function per command group, each in its own file, registering its subcommands.
+#include <CLI/CLI.hpp>
+
+#include "runtime.hpp"
+
+namespace opsdesk::cli {
+
+void add_init_command(CLI::App& app, Runtime& rt);
+void add_config_command(CLI::App& app, Runtime& rt);
+void add_ticket_command(CLI::App& app, Runtime& rt);
+void add_audit_command(CLI::App& app, Runtime& rt);
+
+}  // namespace opsdesk::cli

@@ -1,0 +1,36 @@
+#pragma once
+// Options and printing shared by the command files: --json [FIELDS], --format, --at.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "output/json.hpp"
+#include "runtime.hpp"
+
+namespace opsdesk::cli {
+
+struct OutputOptions {
+  bool json = false;
+  std::string fields;  // "ref,priority" from --json ref,priority
+  std::string format;
+};
+
+// --json [FIELDS] (one JSON document, gh-style field selection).
+void add_json_option(CLI::App* cmd, OutputOptions& o);
+// --json plus --format FORMAT, FORMAT one of `formats` (the first is the default).
+void add_format_option(CLI::App* cmd, OutputOptions& o, const std::vector<std::string>& formats);
+
+output::Format chosen_format(const OutputOptions& o);
+std::vector<std::string> chosen_fields(const OutputOptions& o);
+
+// Print `records` (a JSON array of objects) in the chosen machine format, or call `table`.
+void print_records(Runtime& rt, const OutputOptions& o, const output::Json& records, const std::function<void()>& table);
+// Print one object as JSON if asked, else call `text`.
+void print_object(Runtime& rt, const OutputOptions& o, const output::Json& object, const std::function<void()>& text);
+
+// Rewrite gh-style "--json a,b" and "--json=a,b" into "--json --fields=a,b" for CLI11.
+std::vector<std::string> rewrite_json_arguments(std::vector<std::string> args);
+
+}  // namespace opsdesk::cli

@@ -1,0 +1,100 @@
+#pragma once
+// What every command callback shares: global options, the config, the terminal, and the one
+// way to open the store — read-only, or writing inside one transaction with the actor checked.
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "desk/session.hpp"
+#include "output/json.hpp"
+#include "output/terminal.hpp"
+#include "store/db.hpp"
+
+namespace opsdesk::cli {
+
+struct Globals {
+  std::string db;
+  std::string config;
+  std::string as;
+  bool no_color = false;
+  bool color = false;
+};
+
+class Runtime {
+ public:
+  Globals globals;
+  int exit_code = 0;
+
+  const config::Config& config();
+  const output::Terminal& term();
+  core::Timestamp now();
+  std::filesystem::path store_path();
+  // The acting user's name: --as > $OPSDESK_USER > the login name.
+  std::string actor_name();
+
+  // Parse a typed time/duration option (Error(usage) naming `option` when malformed).
+  core::Timestamp parse_time(const std::string& value, std::string_view option);
+  std::optional<core::Timestamp> parse_time_opt(const std::string& value, std::string_view option);
+
+  // Run `body` in one write transaction and commit; the result is returned after the commit
+  // so nothing is printed for work that did not land.
+  template <typename F>
+  auto write(F&& body) {
+    Writer w(*this);
+    if constexpr (std::is_void_v<decltype(body(w.session()))>) {
+      body(w.session());
+      w.commit();
+    } else {
+      auto result = body(w.session());
+      w.commit();
+      return result;
+    }
+  }
+
+  // Run `body` on a read-only store inside one read transaction (one consistent snapshot).
+  template <typename F>
+  auto read(F&& body) {
+    Reader r(*this);
+    return body(r.session());
+  }
+
+  std::ostream& out() { return std::cout; }
+  // A note for the human on stderr (not data).
+  void note(const std::string& text);
+
+ private:
+  class Writer {
+   public:
+    explicit Writer(Runtime& rt);
+    ~Writer();
+    desk::Session& session() { return *m_session; }
+    void commit();
+
+   private:
+    std::unique_ptr<store::Db> m_db;
+    std::unique_ptr<store::Transaction> m_tx;
+    std::unique_ptr<desk::Session> m_session;
+  };
+  class Reader {
+   public:
+    explicit Reader(Runtime& rt);
+    ~Reader();
+    desk::Session& session() { return *m_session; }
+
+   private:
+    std::unique_ptr<store::Db> m_db;
+    std::unique_ptr<store::Transaction> m_tx;
+    std::unique_ptr<desk::Session> m_session;
+  };
+
+  std::unique_ptr<store::Db> open(bool write);
+
+  std::optional<config::Config> m_config;
+  std::optional<output::Terminal> m_term;
+  std::optional<core::Timestamp> m_now;
+};
+
+}  // namespace opsdesk::cli

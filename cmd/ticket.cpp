@@ -1,0 +1,215 @@
+// opsdesk ticket new|list|show|import|export; the lifecycle commands are in ticket_flow.cpp.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/strings.hpp"
+#include "ticket/json.hpp"
+#include "ticket/reference.hpp"
+#include "ticket/service.hpp"
+#include "ticket/transfer.hpp"
+#include "ticket_flow.hpp"
+#include "ticket_view.hpp"
+
+namespace opsdesk::cli {
+
+namespace {
+
+template <typename E>
+std::vector<E> parse_list(const std::string& text) {
+  std::vector<E> out;
+  for (const auto& part : core::split(text, ',')) {
+    if (!core::trim(part).empty()) out.push_back(model::parse<E>(part));
+  }
+  return out;
+}
+
+std::optional<std::string> opt(const std::string& s) { return s.empty() ? std::nullopt : std::optional(s); }
+
+struct NewOptions {
+  std::string title, type, priority, system, category, channel, reporter, assignee, description, at;
+  OutputOptions out;
+};
+
+void add_new(CLI::App* ticket, Runtime& rt) {
+  auto o = std::make_shared<NewOptions>();
+  auto* cmd = ticket->add_subcommand("new", "Open a ticket and print its reference");
+  cmd->add_option("title", o->title, "A short summary")->required();
+  cmd->add_option("-t,--type", o->type, "incident, request, problem, change, release, complaint, consult, inspection");
+  cmd->add_option("-p,--priority", o->priority, "urgent, high, medium, low (default from config: medium)");
+  cmd->add_option("-s,--system", o->system, "The affected system (erp, mail, ...)");
+  cmd->add_option("--category", o->category, "A category for reports (network, database, ...)");
+  cmd->add_option("--channel", o->channel, "How it came in: phone, email, onsite, remote, monitor");
+  cmd->add_option("--reporter", o->reporter, "Who reported it");
+  cmd->add_option("-a,--assignee", o->assignee, "Who works on it (an account)");
+  cmd->add_option("-d,--description", o->description, "Details; '-' reads them from standard input");
+  cmd->add_option("--at", o->at, "When it was reported, if earlier (\"02:10\", \"-20m\", \"2026-11-25 02:10\")");
+  add_json_option(cmd, o->out);
+  cmd->callback([&rt, o] {
+    ticket::NewTicket r;
+    const auto& cfg = rt.config();
+    r.type = o->type.empty() ? cfg.ticket.default_type : model::parse<model::TicketType>(o->type);
+    r.priority = o->priority.empty() ? cfg.ticket.default_priority : model::parse<model::Priority>(o->priority);
+    r.title = o->title;
+    r.description = o->description == "-" ? core::read_stdin() : o->description;
+    r.system = opt(o->system);
+    r.category = opt(o->category);
+    if (!o->channel.empty()) r.channel = model::parse<model::Channel>(o->channel);
+    r.reporter = opt(o->reporter);
+    r.assignee = opt(o->assignee);
+    r.at = rt.parse_time_opt(o->at, "--at");
+    const auto t = rt.write([&](desk::Session& s) { return ticket::create(s, r); });
+    print_object(rt, o->out, ticket::to_json(t), [&] { rt.out() << t.ref << '\n'; });
+  });
+}
+
+struct ListOptions {
+  std::string status = "open", type, priority, assignee, system, search, since, until, sort = "created";
+  std::int64_t limit = 100;
+  OutputOptions out;
+};
+
+void add_filter_options(CLI::App* cmd, ListOptions& o, const std::string& default_status) {
+  o.status = default_status;
+  cmd->add_option("--status", o.status, "open (not closed or cancelled), all, or statuses: new,pending,...")
+      ->default_str(default_status);
+  cmd->add_option("--type", o.type, "Only these types (comma-separated)");
+  cmd->add_option("--priority", o.priority, "Only these priorities (comma-separated)");
+  cmd->add_option("--assignee", o.assignee, "Only tickets assigned to this account");
+  cmd->add_option("--system", o.system, "Only tickets of this system");
+  cmd->add_option("--search", o.search, "Text in the title or description");
+  cmd->add_option("--since", o.since, "Created at or after this time");
+  cmd->add_option("--until", o.until, "Created before this time");
+}
+
+ticket::repo::ListFilter make_filter(Runtime& rt, const ListOptions& o) {
+  ticket::repo::ListFilter f;
+  const auto status = core::to_lower(core::trim(o.status));
+  f.open_only = status == "open";
+  if (status != "open" && status != "all") f.statuses = parse_list<model::Status>(status);
+  f.types = parse_list<model::TicketType>(o.type);
+  f.priorities = parse_list<model::Priority>(o.priority);
+  f.assignee = opt(o.assignee);
+  f.system = opt(o.system);
+  f.search = opt(o.search);
+  f.since = rt.parse_time_opt(o.since, "--since");
+  f.until = rt.parse_time_opt(o.until, "--until");
+  if (o.sort == "created") f.sort = ticket::repo::SortKey::created;
+  else if (o.sort == "updated") f.sort = ticket::repo::SortKey::updated;
+  else if (o.sort == "priority") f.sort = ticket::repo::SortKey::priority;
+  else if (o.sort == "ref") f.sort = ticket::repo::SortKey::ref;
+  else model::throw_unknown("sort key", o.sort, {"created", "updated", "priority", "ref"});
+  if (o.limit < 0) throw Error(ErrorKind::usage, fmt::format("--limit {}; expected 0 (all) or more", o.limit));
+  f.limit = o.limit;
+  return f;
+}
+
+void add_list(CLI::App* ticket, Runtime& rt) {
+  auto o = std::make_shared<ListOptions>();
+  auto* cmd = ticket->add_subcommand("list", "List tickets, newest first (open ones unless --status says otherwise)");
+  add_filter_options(cmd, *o, "open");
+  cmd->add_option("--sort", o->sort, "created, updated, priority or ref")->default_str("created");
+  cmd->add_option("-L,--limit", o->limit, "At most N tickets (0: all)")->default_str("100");
+  add_format_option(cmd, o->out, {"table", "json", "jsonl", "csv", "tsv"});
+  cmd->callback([&rt, o] {
+    auto f = make_filter(rt, *o);
+    const std::int64_t asked = f.limit;
+    if (asked > 0) f.limit = asked + 1;  // one more tells whether the list was cut
+    auto tickets = rt.read([&](desk::Session& s) { return ticket::repo::list(s.db, f); });
+    const bool cut = asked > 0 && static_cast<std::int64_t>(tickets.size()) > asked;
+    if (cut) tickets.pop_back();
+    output::Json records = output::Json::array();
+    for (const auto& t : tickets) records.push_back(ticket::to_json(t));
+    print_records(rt, o->out, records, [&] { render_ticket_table(rt.out(), rt.term(), tickets, rt.now()); });
+    if (cut && rt.term().stderr_tty)
+      rt.note(fmt::format("showing the first {}; --limit N shows more, --limit 0 all", asked));
+  });
+}
+
+void add_show(CLI::App* ticket, Runtime& rt) {
+  auto ref = std::make_shared<std::string>();
+  auto out = std::make_shared<OutputOptions>();
+  auto* cmd = ticket->add_subcommand("show", "Show a ticket with its full history");
+  cmd->add_option("ref", *ref, "The ticket reference (INC-2026-000042)")->required();
+  add_json_option(cmd, *out);
+  cmd->callback([&rt, ref, out] {
+    const auto r = ticket::normalize_reference(*ref);
+    const auto d = rt.read([&](desk::Session& s) { return ticket::detail(s.db, r); });
+    print_object(rt, *out, ticket::to_json(d), [&] { render_ticket_detail(rt.out(), rt.term(), d, rt.now()); });
+  });
+}
+
+struct TransferOptions {
+  std::string file, format, output;
+  ListOptions filter;
+  OutputOptions out;
+};
+
+ticket::TransferFormat transfer_format(const std::string& name) {
+  if (name == "jsonl") return ticket::TransferFormat::jsonl;
+  if (name == "csv") return ticket::TransferFormat::csv;
+  model::throw_unknown("format", name, {"jsonl", "csv"});
+}
+
+void add_import(CLI::App* ticket, Runtime& rt) {
+  auto o = std::make_shared<TransferOptions>();
+  auto* cmd = ticket->add_subcommand("import", "Import tickets from JSONL or CSV (all or none)");
+  cmd->add_option("file", o->file, "The file, or - for standard input")->required();
+  cmd->add_option("--format", o->format, "jsonl or csv (default: from the file name, or sniffed)");
+  add_json_option(cmd, o->out);
+  cmd->callback([&rt, o] {
+    const core::InputFile input(o->file);
+    const auto text = input.view();
+    const auto format = o->format.empty() ? ticket::detect_format(o->file, text) : transfer_format(o->format);
+    const std::string origin = o->file == "-" ? "<stdin>" : o->file;
+    const auto r = rt.write([&](desk::Session& s) { return ticket::import_tickets(s, text, origin, format); });
+    const output::Json j{{"count", r.count},
+                         {"first", r.first ? output::Json(*r.first) : output::Json(nullptr)},
+                         {"last", r.last ? output::Json(*r.last) : output::Json(nullptr)}};
+    print_object(rt, o->out, j, [&] {
+      if (r.count == 0) rt.out() << "imported 0 tickets\n";
+      else rt.out() << fmt::format("imported {} ticket{} ({} … {})\n", r.count, r.count == 1 ? "" : "s", *r.first, *r.last);
+    });
+  });
+}
+
+void add_export(CLI::App* ticket, Runtime& rt) {
+  auto o = std::make_shared<TransferOptions>();
+  auto* cmd = ticket->add_subcommand("export", "Write tickets with their events as JSONL or CSV (every ticket unless filtered)");
+  add_filter_options(cmd, o->filter, "all");
+  cmd->add_option("--format", o->format, "jsonl or csv")->default_str("jsonl");
+  cmd->add_option("-o,--output", o->output, "Write to this file (0600, complete or not at all) instead of stdout");
+  cmd->callback([&rt, o] {
+    auto f = make_filter(rt, o->filter);
+    f.limit = 0;
+    const auto format = transfer_format(o->format.empty() ? "jsonl" : o->format);
+    rt.read([&](desk::Session& s) {
+      if (o->output.empty()) {
+        ticket::export_tickets(s.db, f, format, [&](std::string_view line) { rt.out() << line; });
+        return;
+      }
+      core::AtomicFile file(o->output);
+      ticket::export_tickets(s.db, f, format, [&](std::string_view line) { file.write(line); });
+      file.commit();
+    });
+  });
+}
+
+}  // namespace
+
+void add_ticket_command(CLI::App& app, Runtime& rt) {
+  auto* ticket = app.add_subcommand("ticket", "Service tickets: open, follow, resolve and close them");
+  ticket->require_subcommand(1);
+  add_new(ticket, rt);
+  add_list(ticket, rt);
+  add_show(ticket, rt);
+  add_ticket_flow_commands(ticket, rt);
+  add_import(ticket, rt);
+  add_export(ticket, rt);
+}
+
+}  // namespace opsdesk::cli

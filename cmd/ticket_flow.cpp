@@ -1,0 +1,192 @@
+// The commands that move a ticket along: lifecycle actions, assign, set, comment, log-work, link.
+#include "ticket_flow.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "ticket/json.hpp"
+#include "ticket/reference.hpp"
+#include "ticket/service.hpp"
+
+namespace opsdesk::cli {
+
+namespace {
+
+struct FlowOptions {
+  std::string ref, at, note, reason, who, text, duration, to, kind;
+  bool clear = false;
+  OutputOptions out;
+};
+
+void print_ticket(Runtime& rt, const OutputOptions& out, const ticket::Ticket& t, const std::string& line) {
+  print_object(rt, out, ticket::to_json(t), [&] { rt.out() << line << '\n'; });
+}
+
+std::shared_ptr<FlowOptions> add_flow(CLI::App* ticket, const std::string& name, const std::string& help,
+                                      CLI::App*& cmd) {
+  auto o = std::make_shared<FlowOptions>();
+  cmd = ticket->add_subcommand(name, help);
+  cmd->add_option("ref", o->ref, "The ticket reference")->required();
+  cmd->add_option("--at", o->at, "When it really happened, if earlier (\"14:05\", \"-25m\")");
+  add_json_option(cmd, o->out);
+  return o;
+}
+
+struct ActionSpec {
+  ticket::Action action;
+  const char* help;
+};
+
+void add_lifecycle(CLI::App* ticket, Runtime& rt, const ActionSpec& spec) {
+  CLI::App* cmd = nullptr;
+  auto o = add_flow(ticket, std::string(ticket::action_name(spec.action)), spec.help, cmd);
+  switch (spec.action) {
+    case ticket::Action::resolve:
+      cmd->add_option("-r,--resolution", o->note, "What was done (required)")->required();
+      break;
+    case ticket::Action::pend:
+      cmd->add_option("--reason", o->reason, "customer, vendor or other (customer pauses the SLA clock)")->required();
+      cmd->add_option("--note", o->note, "What the ticket waits for");
+      break;
+    case ticket::Action::reopen:
+    case ticket::Action::cancel:
+      cmd->add_option("--reason", o->note, "Why");
+      break;
+    default: break;
+  }
+  const auto action = spec.action;
+  cmd->callback([&rt, o, action] {
+    ticket::TransitionOptions t;
+    t.at = rt.parse_time_opt(o->at, "--at");
+    if (!o->note.empty()) t.note = o->note;
+    if (!o->reason.empty()) t.reason = model::parse<model::PendingReason>(o->reason);
+    const auto ref = ticket::normalize_reference(o->ref);
+    const auto r = rt.write([&](desk::Session& s) { return ticket::transition(s, action, ref, t); });
+    print_ticket(rt, o->out, r.ticket,
+                 fmt::format("{}: {} → {}", r.ticket.ref, model::name(r.from), model::name(r.ticket.status)));
+  });
+}
+
+void add_assign(CLI::App* ticket, Runtime& rt) {
+  CLI::App* cmd = nullptr;
+  auto o = add_flow(ticket, "assign", "Give a ticket to an engineer (or take it back with --clear)", cmd);
+  cmd->add_option("assignee", o->who, "The account that will work on it");
+  cmd->add_flag("--clear", o->clear, "Leave it unassigned");
+  cmd->callback([&rt, o] {
+    if (o->who.empty() == !o->clear)
+      throw Error(ErrorKind::usage, "give an ASSIGNEE or --clear (not both)");
+    const auto ref = ticket::normalize_reference(o->ref);
+    const auto at = rt.parse_time_opt(o->at, "--at");
+    const auto t = rt.write([&](desk::Session& s) {
+      return ticket::assign(s, ref, o->clear ? std::nullopt : std::optional(o->who), at);
+    });
+    print_ticket(rt, o->out, t, fmt::format("{}: assigned to {}", t.ref, t.assignee.value_or("nobody")));
+  });
+}
+
+struct SetOptions {
+  std::string ref;
+  std::optional<std::string> title, description, priority, system, category, channel, reporter;
+  OutputOptions out;
+};
+
+void add_set(CLI::App* ticket, Runtime& rt) {
+  auto o = std::make_shared<SetOptions>();
+  auto* cmd = ticket->add_subcommand("set", "Change a ticket's fields (an empty value clears an optional one)");
+  cmd->add_option("ref", o->ref, "The ticket reference")->required();
+  cmd->add_option("--title", o->title, "A new title");
+  cmd->add_option("-d,--description", o->description, "New details; '-' reads them from standard input");
+  cmd->add_option("-p,--priority", o->priority, "urgent, high, medium, low");
+  cmd->add_option("-s,--system", o->system, "The affected system");
+  cmd->add_option("--category", o->category, "The category");
+  cmd->add_option("--channel", o->channel, "phone, email, onsite, remote, monitor");
+  cmd->add_option("--reporter", o->reporter, "Who reported it");
+  add_json_option(cmd, o->out);
+  cmd->callback([&rt, o] {
+    ticket::FieldChanges c;
+    c.title = o->title;
+    c.description = o->description && *o->description == "-" ? std::optional(core::read_stdin()) : o->description;
+    if (o->priority) c.priority = model::parse<model::Priority>(*o->priority);
+    c.system = o->system;
+    c.category = o->category;
+    c.channel = o->channel;
+    c.reporter = o->reporter;
+    const auto ref = ticket::normalize_reference(o->ref);
+    const auto t = rt.write([&](desk::Session& s) { return ticket::set_fields(s, ref, c); });
+    print_ticket(rt, o->out, t, fmt::format("{}: updated", t.ref));
+  });
+}
+
+void add_comment(CLI::App* ticket, Runtime& rt) {
+  CLI::App* cmd = nullptr;
+  auto o = add_flow(ticket, "comment", "Add a note to a ticket's history", cmd);
+  cmd->add_option("text", o->text, "The note; '-' reads it from standard input")->required();
+  cmd->callback([&rt, o] {
+    const auto ref = ticket::normalize_reference(o->ref);
+    const auto at = rt.parse_time_opt(o->at, "--at");
+    const auto text = o->text == "-" ? core::read_stdin() : o->text;
+    const auto e = rt.write([&](desk::Session& s) { return ticket::comment(s, ref, text, at); });
+    print_object(rt, o->out, ticket::to_json(e), [&] { rt.out() << fmt::format("{}: comment added\n", ref); });
+  });
+}
+
+void add_log_work(CLI::App* ticket, Runtime& rt) {
+  CLI::App* cmd = nullptr;
+  auto o = add_flow(ticket, "log-work", "Record time spent on a ticket (30m, 1h30m, 2d)", cmd);
+  cmd->add_option("duration", o->duration, "Time spent")->required();
+  cmd->add_option("--note", o->note, "What the time went on");
+  cmd->callback([&rt, o] {
+    const auto ref = ticket::normalize_reference(o->ref);
+    const auto at = rt.parse_time_opt(o->at, "--at");
+    const auto spent = core::parse_duration(o->duration);
+    const auto note = o->note.empty() ? std::nullopt : std::optional(o->note);
+    const auto total = rt.write([&](desk::Session& s) { return ticket::log_work(s, ref, spent, note, at); });
+    const output::Json j{{"ref", ref}, {"logged", core::format_duration(spent)}, {"total", core::format_duration(total)}};
+    print_object(rt, o->out, j, [&] {
+      rt.out() << fmt::format("{}: logged {} (total {})\n", ref, core::format_duration(spent), core::format_duration(total));
+    });
+  });
+}
+
+void add_link(CLI::App* ticket, Runtime& rt) {
+  CLI::App* cmd = nullptr;
+  auto o = add_flow(ticket, "link", "Link a ticket to another (an incident caused by a problem, ...)", cmd);
+  cmd->add_option("--to", o->to, "The other ticket")->required();
+  cmd->add_option("--kind", o->kind, "caused-by, relates, duplicates, implements")->default_str("relates");
+  cmd->callback([&rt, o] {
+    const auto ref = ticket::normalize_reference(o->ref);
+    const auto to = ticket::normalize_reference(o->to);
+    const auto kind = model::parse<model::LinkKind>(o->kind.empty() ? "relates" : o->kind);
+    const auto l = rt.write([&](desk::Session& s) { return ticket::link(s, ref, to, kind); });
+    const output::Json j{{"from", l.from_ref}, {"to", l.to_ref}, {"kind", std::string(model::name(l.kind))}};
+    print_object(rt, o->out, j,
+                 [&] { rt.out() << fmt::format("{} {} {}\n", l.from_ref, model::name(l.kind), l.to_ref); });
+  });
+}
+
+}  // namespace
+
+void add_ticket_flow_commands(CLI::App* ticket, Runtime& rt) {
+  static const ActionSpec k_actions[] = {
+      {ticket::Action::ack, "Acknowledge a ticket (stops the response clock)"},
+      {ticket::Action::start, "Start work on a ticket"},
+      {ticket::Action::pend, "Put a ticket on hold, waiting for the customer, a vendor or something else"},
+      {ticket::Action::resume, "Take a pending ticket up again"},
+      {ticket::Action::resolve, "Resolve a ticket (stops the resolution clock)"},
+      {ticket::Action::reopen, "Reopen a resolved or closed ticket"},
+      {ticket::Action::close, "Close a resolved ticket"},
+      {ticket::Action::cancel, "Cancel a ticket that needs no work"},
+  };
+  for (const auto& spec : k_actions) add_lifecycle(ticket, rt, spec);
+  add_assign(ticket, rt);
+  add_set(ticket, rt);
+  add_comment(ticket, rt);
+  add_log_work(ticket, rt);
+  add_link(ticket, rt);
+}
+
+}  // namespace opsdesk::cli

@@ -1,0 +1,64 @@
+#pragma once
+// The TOML config: typed, validated, with every default built in so that no file is needed.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/time.hpp"
+#include "model/vocabulary.hpp"
+
+namespace opsdesk::config {
+
+enum class ColorMode { auto_, always, never };
+
+struct Config {
+  std::filesystem::path source;  // the file it came from; empty for the built-in defaults
+
+  struct Desk {
+    std::string name = "opsdesk";
+    std::string timezone = "local";  // an IANA zone, or "local" for the system's
+  } desk;
+
+  struct Store {
+    std::string path;  // empty: $XDG_DATA_HOME/opsdesk/opsdesk.db
+    core::Seconds busy_timeout = 10;
+  } store;
+
+  struct Tickets {
+    model::TicketType default_type = model::TicketType::incident;
+    model::Priority default_priority = model::Priority::medium;
+  } ticket;
+
+  struct Output {
+    ColorMode color = ColorMode::auto_;
+  } output;
+};
+
+// Load `path`. Unknown keys and bad values throw Error(config) naming path:line:column, the key,
+// the value and what is allowed.
+Config load_file(const std::filesystem::path& path);
+// Load TOML text (named `origin` in errors).
+Config load_text(std::string_view text, const std::filesystem::path& origin);
+
+// Which config file applies: `flag` (--config) > $OPSDESK_CONFIG > $XDG_CONFIG_HOME/opsdesk/config.toml.
+struct ConfigLocation {
+  std::filesystem::path path;
+  bool explicit_choice = false;  // named by flag or environment: it must exist
+};
+ConfigLocation locate(const std::string& flag);
+
+// Load the config that applies: the file at `where` if it exists, else the defaults.
+// A file named explicitly that does not exist is an Error(config).
+Config load(const ConfigLocation& where);
+
+// Which store applies: `flag` (--db) > $OPSDESK_DB > store.path > $XDG_DATA_HOME/opsdesk/opsdesk.db.
+std::filesystem::path store_path(const std::string& flag, const Config& config);
+
+// The effective config as TOML or JSON text (secrets would be shown as "<redacted>").
+std::string to_toml(const Config& config);
+std::string to_json(const Config& config);
+
+// The example config with every key, its default and its meaning (config/opsdesk.example.toml).
+std::string_view example_text();
+
+}  // namespace opsdesk::config

@@ -1,0 +1,26 @@
+#pragma once
+// SHA-256 (libsodium), as lowercase hex.
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace opsdesk::core {
+
+std::string sha256_hex(std::string_view data);
+
+// Incremental SHA-256 for streams and files.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(std::string_view data);
+  std::string hex();  // finishes the hash
+
+ private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+}  // namespace opsdesk::core

@@ -1,0 +1,99 @@
+// The store's schema history. Never edit a released step: add a new one at the end.
+// Times are UTC epoch seconds, ids integers, and the SQL stays portable outside this file.
+#include <array>
+#include <span>
+#include <string_view>
+
+#include "store/store.hpp"
+
+namespace opsdesk::store {
+
+namespace {
+
+// 1: tickets, their events, links and reference counters; the audit log.
+constexpr std::string_view k_v1 = R"sql(
+CREATE TABLE tickets (
+  id              INTEGER PRIMARY KEY,
+  ref             TEXT NOT NULL UNIQUE,
+  type            TEXT NOT NULL,
+  title           TEXT NOT NULL,
+  description     TEXT NOT NULL DEFAULT '',
+  status          TEXT NOT NULL,
+  priority        TEXT NOT NULL,
+  system          TEXT,
+  category        TEXT,
+  channel         TEXT,
+  reporter        TEXT,
+  assignee        TEXT,
+  created_at      INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  resolved_at     INTEGER,
+  closed_at       INTEGER,
+  updated_at      INTEGER NOT NULL,
+  pending_reason  TEXT,
+  resolution      TEXT
+);
+CREATE INDEX tickets_created ON tickets(created_at);
+CREATE INDEX tickets_status ON tickets(status, created_at);
+CREATE INDEX tickets_open ON tickets(created_at) WHERE status NOT IN ('closed', 'cancelled', 'rejected', 'reviewed', 'released');
+CREATE INDEX tickets_assignee ON tickets(assignee, status);
+
+CREATE TABLE ticket_events (
+  id          INTEGER PRIMARY KEY,
+  ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+  at          INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  from_status TEXT,
+  to_status   TEXT,
+  body        TEXT,
+  data        TEXT
+);
+CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id);
+
+CREATE TABLE ticket_counters (
+  prefix TEXT NOT NULL,
+  year   INTEGER NOT NULL,
+  last   INTEGER NOT NULL,
+  PRIMARY KEY (prefix, year)
+);
+
+CREATE TABLE ticket_links (
+  from_id    INTEGER NOT NULL REFERENCES tickets(id),
+  to_id      INTEGER NOT NULL REFERENCES tickets(id),
+  kind       TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  actor      TEXT NOT NULL,
+  PRIMARY KEY (from_id, to_id, kind)
+);
+CREATE INDEX ticket_links_to ON ticket_links(to_id);
+
+CREATE TABLE audit (
+  id          INTEGER PRIMARY KEY,
+  at          INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  object      TEXT NOT NULL,
+  before_json TEXT,
+  after_json  TEXT,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL
+);
+CREATE INDEX audit_object ON audit(object, id);
+CREATE INDEX audit_at ON audit(at);
+-- The newest entry, so that rows cut from the end of the log are noticed too.
+CREATE TABLE audit_head (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  last_id   INTEGER NOT NULL,
+  last_hash TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> k_migrations = {k_v1};
+
+}  // namespace
+
+std::span<const std::string_view> migrations() { return k_migrations; }
+
+}  // namespace opsdesk::store
