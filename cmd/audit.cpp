@@ -20,6 +20,26 @@ output::Json entry_json(const audit::Entry& e) {
                       {"after", parse(e.after)}, {"hash", e.hash}};
 }
 
+// One line saying what changed: "status: new → acknowledged, assignee: null → li".
+std::string summarize(const audit::Entry& e) {
+  const auto after = e.after ? output::Json::parse(*e.after) : output::Json(nullptr);
+  const auto before = e.before ? output::Json::parse(*e.before) : output::Json(nullptr);
+  std::string line;
+  if (after.is_object() && after.contains("title") && !before.is_object()) {
+    line = after["title"].is_string() ? after["title"].get<std::string>() : output::dump_compact(after["title"]);
+  } else if (after.is_object()) {
+    for (const auto& item : after.items()) {
+      if (item.key() == "updated_at") continue;
+      if (!line.empty()) line += ", ";
+      const auto was = before.is_object() && before.contains(item.key()) ? output::dump_compact(before[item.key()]) + " → " : "";
+      line += fmt::format("{}: {}{}", item.key(), was, output::dump_compact(item.value()));
+    }
+  } else if (before.is_object()) {
+    line = "removed " + output::dump_compact(before);
+  }
+  return line.size() > 120 ? line.substr(0, 117) + "..." : line;
+}
+
 struct LogOptions {
   std::string actor, action, object, since, until;
   std::int64_t limit = 50;
@@ -56,7 +76,7 @@ void add_audit_command(CLI::App& app, Runtime& rt) {
       output::Table table({{"ID", true}, {"WHEN"}, {"ACTOR"}, {"ACTION"}, {"OBJECT"}, {"CHANGE", false, true}});
       for (const auto& e : entries) {
         table.add({{std::to_string(e.id)}, {core::format_local(e.at)}, {e.actor}, {e.action}, {e.object},
-                   {e.after.value_or(e.before.value_or(""))}});
+                   {summarize(e)}});
       }
       if (table.empty()) rt.out() << "no audit entries match\n";
       else table.render(rt.out(), rt.term());
