@@ -69,7 +69,7 @@ void add_audit_command(CLI::App& app, Runtime& rt) {
     f.since = rt.parse_time_opt(o->since, "--since");
     f.until = rt.parse_time_opt(o->until, "--until");
     f.limit = o->limit;
-    const auto entries = rt.read([&](desk::Session& s) { return audit::list(s.db, f); });
+    const auto entries = rt.read("audit.read", [&](desk::Session& s) { return audit::list(s.db, f); });
     output::Json records = output::Json::array();
     for (const auto& e : entries) records.push_back(entry_json(e));
     print_records(rt, o->out, records, [&] {
@@ -87,7 +87,7 @@ void add_audit_command(CLI::App& app, Runtime& rt) {
   auto vjson = std::make_shared<bool>(false);
   verify->add_flag("--json", *vjson, "As JSON");
   verify->callback([&rt, vjson] {
-    const auto v = rt.read([](desk::Session& s) { return audit::verify(s.db); });
+    const auto v = rt.read("audit.read", [](desk::Session& s) { return audit::verify(s.db); });
     if (*vjson) {
       output::write_json(rt.out(), output::Json{{"ok", v.ok()},
                                                 {"checked", v.checked},

@@ -10,5 +10,6 @@ void add_init_command(CLI::App& app, Runtime& rt);
 void add_config_command(CLI::App& app, Runtime& rt);
 void add_ticket_command(CLI::App& app, Runtime& rt);
 void add_audit_command(CLI::App& app, Runtime& rt);
+void add_account_command(CLI::App& app, Runtime& rt);
 
 }  // namespace opsdesk::cli

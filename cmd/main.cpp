@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   opsdesk::cli::add_init_command(app, rt);
   opsdesk::cli::add_config_command(app, rt);
   opsdesk::cli::add_ticket_command(app, rt);
+  opsdesk::cli::add_account_command(app, rt);
   opsdesk::cli::add_audit_command(app, rt);
 
   std::vector<std::string> args(argv + 1, argv + argc);

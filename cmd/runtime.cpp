@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 
+#include "account/permissions.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
 
@@ -39,10 +40,11 @@ core::Timestamp Runtime::now() {
 
 std::filesystem::path Runtime::store_path() { return config::store_path(globals.db, config()); }
 
-std::string Runtime::actor_name() {
-  if (!globals.as.empty()) return globals.as;
-  if (const char* env = std::getenv("OPSDESK_USER"); env && *env) return env;
-  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) return pw->pw_name;
+account::Identity Runtime::identity() {
+  using Source = account::Identity::Source;
+  if (!globals.as.empty()) return {globals.as, Source::flag};
+  if (const char* env = std::getenv("OPSDESK_USER"); env && *env) return {env, Source::environment};
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) return {pw->pw_name, Source::login};
   throw Error(ErrorKind::permission, "cannot tell who you are; pass --as NAME or set OPSDESK_USER");
 }
 
@@ -69,24 +71,30 @@ std::unique_ptr<store::Db> Runtime::open(bool write) {
   return store::open_store(options);
 }
 
-Runtime::Writer::Writer(Runtime& rt) {
+Runtime::Writer::Writer(Runtime& rt, std::string_view permission) {
   const auto now = rt.now();
-  const auto actor = rt.actor_name();
+  const auto who = rt.identity();
   m_db = rt.open(true);
   m_tx = std::make_unique<store::Transaction>(*m_db, true);
-  m_session = std::make_unique<desk::Session>(desk::Session{*m_db, rt.config(), actor, now});
+  const auto actor = account::resolve(*m_db, who, true, now);
+  m_session = std::make_unique<desk::Session>(desk::Session{*m_db, rt.config(), actor.name, now, actor.role});
+  if (actor.bootstrapped)
+    rt.note(fmt::format("{} is the first account of this store and is now its admin", actor.name));
+  account::require(*m_session, permission);
 }
 
 Runtime::Writer::~Writer() = default;
 
 void Runtime::Writer::commit() { m_tx->commit(); }
 
-Runtime::Reader::Reader(Runtime& rt) {
+Runtime::Reader::Reader(Runtime& rt, std::string_view permission) {
   const auto now = rt.now();
-  const auto actor = rt.actor_name();
+  const auto who = rt.identity();
   m_db = rt.open(false);
   m_tx = std::make_unique<store::Transaction>(*m_db, false);
-  m_session = std::make_unique<desk::Session>(desk::Session{*m_db, rt.config(), actor, now});
+  const auto actor = account::resolve(*m_db, who, false, now);
+  m_session = std::make_unique<desk::Session>(desk::Session{*m_db, rt.config(), actor.name, now, actor.role});
+  account::require(*m_session, permission);
 }
 
 Runtime::Reader::~Reader() = default;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "account/account.hpp"
 #include "config/config.hpp"
 #include "desk/session.hpp"
 #include "output/json.hpp"
@@ -32,18 +33,19 @@ class Runtime {
   const output::Terminal& term();
   core::Timestamp now();
   std::filesystem::path store_path();
-  // The acting user's name: --as > $OPSDESK_USER > the login name.
-  std::string actor_name();
+  // Who acts: --as > $OPSDESK_USER > the login name.
+  account::Identity identity();
 
   // Parse a typed time/duration option (Error(usage) naming `option` when malformed).
   core::Timestamp parse_time(const std::string& value, std::string_view option);
   std::optional<core::Timestamp> parse_time_opt(const std::string& value, std::string_view option);
 
-  // Run `body` in one write transaction and commit; the result is returned after the commit
-  // so nothing is printed for work that did not land.
+  // Run `body` in one write transaction, after checking that the actor holds `permission`,
+  // and commit; the result is returned after the commit so nothing is printed for work that
+  // did not land.
   template <typename F>
-  auto write(F&& body) {
-    Writer w(*this);
+  auto write(std::string_view permission, F&& body) {
+    Writer w(*this, permission);
     if constexpr (std::is_void_v<decltype(body(w.session()))>) {
       body(w.session());
       w.commit();
@@ -54,10 +56,11 @@ class Runtime {
     }
   }
 
-  // Run `body` on a read-only store inside one read transaction (one consistent snapshot).
+  // Run `body` on a read-only store inside one read transaction (one consistent snapshot),
+  // after checking that the actor holds `permission`.
   template <typename F>
-  auto read(F&& body) {
-    Reader r(*this);
+  auto read(std::string_view permission, F&& body) {
+    Reader r(*this, permission);
     return body(r.session());
   }
 
@@ -68,7 +71,7 @@ class Runtime {
  private:
   class Writer {
    public:
-    explicit Writer(Runtime& rt);
+    Writer(Runtime& rt, std::string_view permission);
     ~Writer();
     desk::Session& session() { return *m_session; }
     void commit();
@@ -80,7 +83,7 @@ class Runtime {
   };
   class Reader {
    public:
-    explicit Reader(Runtime& rt);
+    Reader(Runtime& rt, std::string_view permission);
     ~Reader();
     desk::Session& session() { return *m_session; }
 

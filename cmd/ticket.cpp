@@ -11,6 +11,7 @@
 #include "ticket/json.hpp"
 #include "ticket/reference.hpp"
 #include "ticket/service.hpp"
+#include "ticket/staff.hpp"
 #include "ticket/transfer.hpp"
 #include "ticket_flow.hpp"
 #include "ticket_view.hpp"
@@ -62,7 +63,7 @@ void add_new(CLI::App* ticket, Runtime& rt) {
     r.reporter = opt(o->reporter);
     r.assignee = opt(o->assignee);
     r.at = rt.parse_time_opt(o->at, "--at");
-    const auto t = rt.write([&](desk::Session& s) { return ticket::create(s, r); });
+    const auto t = rt.write("ticket.create", [&](desk::Session& s) { return ticket::create(s, r); });
     print_object(rt, o->out, ticket::to_json(t), [&] { rt.out() << t.ref << '\n'; });
   });
 }
@@ -119,12 +120,18 @@ void add_list(CLI::App* ticket, Runtime& rt) {
     auto f = make_filter(rt, *o);
     const std::int64_t asked = f.limit;
     if (asked > 0) f.limit = asked + 1;  // one more tells whether the list was cut
-    auto tickets = rt.read([&](desk::Session& s) { return ticket::repo::list(s.db, f); });
+    const auto notice = rt.config().staff.departure_notice;
+    auto [tickets, leaving] = rt.read("ticket.read", [&](desk::Session& s) {
+      auto found = ticket::repo::list(s.db, f);
+      return std::pair{found, f.assignee ? ticket::departures(s.db, s.now, notice, f.assignee)
+                                         : std::vector<ticket::Departure>{}};
+    });
     const bool cut = asked > 0 && static_cast<std::int64_t>(tickets.size()) > asked;
     if (cut) tickets.pop_back();
     output::Json records = output::Json::array();
     for (const auto& t : tickets) records.push_back(ticket::to_json(t));
     print_records(rt, o->out, records, [&] { render_ticket_table(rt.out(), rt.term(), tickets, rt.now()); });
+    for (const auto& d : leaving) rt.note("warning: " + ticket::describe(d, rt.now()));
     if (cut && rt.term().stderr_tty)
       rt.note(fmt::format("showing the first {}; --limit N shows more, --limit 0 all", asked));
   });
@@ -138,7 +145,7 @@ void add_show(CLI::App* ticket, Runtime& rt) {
   add_json_option(cmd, *out);
   cmd->callback([&rt, ref, out] {
     const auto r = ticket::normalize_reference(*ref);
-    const auto d = rt.read([&](desk::Session& s) { return ticket::detail(s.db, r); });
+    const auto d = rt.read("ticket.read", [&](desk::Session& s) { return ticket::detail(s.db, r); });
     print_object(rt, *out, ticket::to_json(d), [&] { render_ticket_detail(rt.out(), rt.term(), d, rt.now()); });
   });
 }
@@ -166,7 +173,7 @@ void add_import(CLI::App* ticket, Runtime& rt) {
     const auto text = input.view();
     const auto format = o->format.empty() ? ticket::detect_format(o->file, text) : transfer_format(o->format);
     const std::string origin = o->file == "-" ? "<stdin>" : o->file;
-    const auto r = rt.write([&](desk::Session& s) { return ticket::import_tickets(s, text, origin, format); });
+    const auto r = rt.write("ticket.import", [&](desk::Session& s) { return ticket::import_tickets(s, text, origin, format); });
     const output::Json j{{"count", r.count},
                          {"first", r.first ? output::Json(*r.first) : output::Json(nullptr)},
                          {"last", r.last ? output::Json(*r.last) : output::Json(nullptr)}};
@@ -187,7 +194,7 @@ void add_export(CLI::App* ticket, Runtime& rt) {
     auto f = make_filter(rt, o->filter);
     f.limit = 0;
     const auto format = transfer_format(o->format.empty() ? "jsonl" : o->format);
-    rt.read([&](desk::Session& s) {
+    rt.read("ticket.read", [&](desk::Session& s) {
       if (o->output.empty()) {
         ticket::export_tickets(s.db, f, format, [&](std::string_view line) { rt.out() << line; });
         return;

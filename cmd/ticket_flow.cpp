@@ -11,6 +11,7 @@
 #include "ticket/json.hpp"
 #include "ticket/reference.hpp"
 #include "ticket/service.hpp"
+#include "ticket/staff.hpp"
 
 namespace opsdesk::cli {
 
@@ -59,13 +60,15 @@ void add_lifecycle(CLI::App* ticket, Runtime& rt, const ActionSpec& spec) {
     default: break;
   }
   const auto action = spec.action;
-  cmd->callback([&rt, o, action] {
+  const char* permission =
+      action == ticket::Action::close || action == ticket::Action::cancel ? "ticket.close" : "ticket.update";
+  cmd->callback([&rt, o, action, permission] {
     ticket::TransitionOptions t;
     t.at = rt.parse_time_opt(o->at, "--at");
     if (!o->note.empty()) t.note = o->note;
     if (!o->reason.empty()) t.reason = model::parse<model::PendingReason>(o->reason);
     const auto ref = ticket::normalize_reference(o->ref);
-    const auto r = rt.write([&](desk::Session& s) { return ticket::transition(s, action, ref, t); });
+    const auto r = rt.write(permission, [&](desk::Session& s) { return ticket::transition(s, action, ref, t); });
     print_ticket(rt, o->out, r.ticket,
                  fmt::format("{}: {} → {}", r.ticket.ref, model::name(r.from), model::name(r.ticket.status)));
   });
@@ -81,10 +84,14 @@ void add_assign(CLI::App* ticket, Runtime& rt) {
       throw Error(ErrorKind::usage, "give an ASSIGNEE or --clear (not both)");
     const auto ref = ticket::normalize_reference(o->ref);
     const auto at = rt.parse_time_opt(o->at, "--at");
-    const auto t = rt.write([&](desk::Session& s) {
-      return ticket::assign(s, ref, o->clear ? std::nullopt : std::optional(o->who), at);
+    const auto notice = rt.config().staff.departure_notice;
+    const auto [t, leaving] = rt.write("ticket.update", [&](desk::Session& s) {
+      auto assigned = ticket::assign(s, ref, o->clear ? std::nullopt : std::optional(o->who), at);
+      return std::pair{assigned, assigned.assignee ? ticket::departures(s.db, s.now, notice, assigned.assignee)
+                                                   : std::vector<ticket::Departure>{}};
     });
     print_ticket(rt, o->out, t, fmt::format("{}: assigned to {}", t.ref, t.assignee.value_or("nobody")));
+    for (const auto& d : leaving) rt.note("warning: " + ticket::describe(d, rt.now()));
   });
 }
 
@@ -116,7 +123,7 @@ void add_set(CLI::App* ticket, Runtime& rt) {
     c.channel = o->channel;
     c.reporter = o->reporter;
     const auto ref = ticket::normalize_reference(o->ref);
-    const auto t = rt.write([&](desk::Session& s) { return ticket::set_fields(s, ref, c); });
+    const auto t = rt.write("ticket.update", [&](desk::Session& s) { return ticket::set_fields(s, ref, c); });
     print_ticket(rt, o->out, t, fmt::format("{}: updated", t.ref));
   });
 }
@@ -129,7 +136,7 @@ void add_comment(CLI::App* ticket, Runtime& rt) {
     const auto ref = ticket::normalize_reference(o->ref);
     const auto at = rt.parse_time_opt(o->at, "--at");
     const auto text = o->text == "-" ? core::read_stdin() : o->text;
-    const auto e = rt.write([&](desk::Session& s) { return ticket::comment(s, ref, text, at); });
+    const auto e = rt.write("ticket.comment", [&](desk::Session& s) { return ticket::comment(s, ref, text, at); });
     print_object(rt, o->out, ticket::to_json(e), [&] { rt.out() << fmt::format("{}: comment added\n", ref); });
   });
 }
@@ -144,7 +151,7 @@ void add_log_work(CLI::App* ticket, Runtime& rt) {
     const auto at = rt.parse_time_opt(o->at, "--at");
     const auto spent = core::parse_duration(o->duration);
     const auto note = o->note.empty() ? std::nullopt : std::optional(o->note);
-    const auto total = rt.write([&](desk::Session& s) { return ticket::log_work(s, ref, spent, note, at); });
+    const auto total = rt.write("ticket.update", [&](desk::Session& s) { return ticket::log_work(s, ref, spent, note, at); });
     const output::Json j{{"ref", ref}, {"logged", core::format_duration(spent)}, {"total", core::format_duration(total)}};
     print_object(rt, o->out, j, [&] {
       rt.out() << fmt::format("{}: logged {} (total {})\n", ref, core::format_duration(spent), core::format_duration(total));
@@ -161,7 +168,7 @@ void add_link(CLI::App* ticket, Runtime& rt) {
     const auto ref = ticket::normalize_reference(o->ref);
     const auto to = ticket::normalize_reference(o->to);
     const auto kind = model::parse<model::LinkKind>(o->kind.empty() ? "relates" : o->kind);
-    const auto l = rt.write([&](desk::Session& s) { return ticket::link(s, ref, to, kind); });
+    const auto l = rt.write("ticket.update", [&](desk::Session& s) { return ticket::link(s, ref, to, kind); });
     const output::Json j{{"from", l.from_ref}, {"to", l.to_ref}, {"kind", std::string(model::name(l.kind))}};
     print_object(rt, o->out, j,
                  [&] { rt.out() << fmt::format("{} {} {}\n", l.from_ref, model::name(l.kind), l.to_ref); });

@@ -38,6 +38,10 @@ void read_ticket(Section& s, Config::Tickets& t) {
   read_enum(s, "default_priority", t.default_priority);
 }
 
+void read_staff(Section& s, Config::Staff& st) {
+  if (auto v = s.duration("departure_notice")) st.departure_notice = *v;
+}
+
 void read_output(Section& s, Config::Output& o) {
   if (auto v = s.one_of("color", {"auto", "always", "never"}))
     o.color = *v == "always" ? ColorMode::always : *v == "never" ? ColorMode::never : ColorMode::auto_;
@@ -50,6 +54,7 @@ Config read_root(const toml::table& root, const std::filesystem::path& origin) {
   s.table("desk", [&](Section& t) { read_desk(t, c.desk); });
   s.table("store", [&](Section& t) { read_store(t, c.store); });
   s.table("ticket", [&](Section& t) { read_ticket(t, c.ticket); });
+  s.table("staff", [&](Section& t) { read_staff(t, c.staff); });
   s.table("output", [&](Section& t) { read_output(t, c.output); });
   s.finish();
   return c;
@@ -65,8 +70,9 @@ toml::table to_table(const Config& c) {
   if (!c.store.path.empty()) store.insert("path", c.store.path);
   toml::table ticket{{"default_type", std::string(model::name(c.ticket.default_type))},
                      {"default_priority", std::string(model::name(c.ticket.default_priority))}};
+  toml::table staff{{"departure_notice", core::format_duration(c.staff.departure_notice)}};
   toml::table output{{"color", color_name(c.output.color)}};
-  return toml::table{{"desk", desk}, {"store", store}, {"ticket", ticket}, {"output", output}};
+  return toml::table{{"desk", desk}, {"store", store}, {"ticket", ticket}, {"staff", staff}, {"output", output}};
 }
 
 }  // namespace

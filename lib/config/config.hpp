@@ -29,6 +29,10 @@ struct Config {
     model::Priority default_priority = model::Priority::medium;
   } ticket;
 
+  struct Staff {
+    core::Seconds departure_notice = 3 * 86400;  // the contract: staff changes announced 3 days ahead
+  } staff;
+
   struct Output {
     ColorMode color = ColorMode::auto_;
   } output;

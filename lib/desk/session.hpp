@@ -19,6 +19,8 @@ struct Session {
   const config::Config& config;
   std::string actor;
   core::Timestamp now;
+  // The actor's role; empty only in a store that has no accounts yet (read-only commands).
+  std::optional<model::Role> role;
 
   // Record a change in the audit log, in the current transaction. `before`/`after` are JSON.
   void audit(std::string_view action, std::string_view object, std::optional<std::string> before,

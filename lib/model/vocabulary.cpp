@@ -33,6 +33,7 @@ template Status parse<Status>(std::string_view);
 template Channel parse<Channel>(std::string_view);
 template PendingReason parse<PendingReason>(std::string_view);
 template LinkKind parse<LinkKind>(std::string_view);
+template Role parse<Role>(std::string_view);
 
 std::string_view ref_prefix(TicketType type) { return k_prefixes[static_cast<std::size_t>(type)]; }
 

@@ -23,6 +23,7 @@ enum class Status {
 enum class Channel { phone, email, onsite, remote, monitor };
 enum class PendingReason { customer, vendor, other };
 enum class LinkKind { caused_by, relates, duplicates, implements };
+enum class Role { admin, manager, engineer, customer, viewer };
 
 template <typename E> struct Names;
 template <> struct Names<TicketType> {
@@ -52,6 +53,11 @@ template <> struct Names<PendingReason> {
 template <> struct Names<LinkKind> {
   static constexpr std::string_view what = "link kind";
   static constexpr std::array values = {"caused-by"sv, "relates"sv, "duplicates"sv, "implements"sv};
+};
+
+template <> struct Names<Role> {
+  static constexpr std::string_view what = "role";
+  static constexpr std::array values = {"admin"sv, "manager"sv, "engineer"sv, "customer"sv, "viewer"sv};
 };
 
 template <typename E>

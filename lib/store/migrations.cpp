@@ -90,7 +90,49 @@ CREATE TABLE audit_head (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> k_migrations = {k_v1};
+// 2: accounts, and the permissions each role holds (defaults from the contract).
+constexpr std::string_view k_v2 = R"sql(
+CREATE TABLE accounts (
+  id           INTEGER PRIMARY KEY,
+  name         TEXT NOT NULL UNIQUE,
+  role         TEXT NOT NULL,
+  display_name TEXT,
+  email        TEXT,
+  os_user      TEXT UNIQUE,
+  disabled     INTEGER NOT NULL DEFAULT 0,
+  leaves_on    INTEGER,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+
+CREATE TABLE role_permissions (
+  role       TEXT NOT NULL,
+  permission TEXT NOT NULL,
+  PRIMARY KEY (role, permission)
+);
+INSERT INTO role_permissions (role, permission) VALUES
+  ('admin', 'account.manage'), ('admin', 'audit.read'), ('admin', 'backup.restore'), ('admin', 'backup.run'),
+  ('admin', 'change.approve'), ('admin', 'dbtune.analyze'), ('admin', 'dbtune.apply'), ('admin', 'downtime.manage'),
+  ('admin', 'inspect.run'), ('admin', 'kb.write'), ('admin', 'release.approve'), ('admin', 'report.generate'),
+  ('admin', 'sla.extend.request'), ('admin', 'ticket.close'), ('admin', 'ticket.comment'), ('admin', 'ticket.create'),
+  ('admin', 'ticket.import'), ('admin', 'ticket.read'), ('admin', 'ticket.sign'), ('admin', 'ticket.update'),
+  ('manager', 'audit.read'), ('manager', 'backup.restore'), ('manager', 'backup.run'), ('manager', 'change.approve'),
+  ('manager', 'dbtune.analyze'), ('manager', 'dbtune.apply'), ('manager', 'downtime.manage'), ('manager', 'inspect.run'),
+  ('manager', 'kb.write'), ('manager', 'release.approve'), ('manager', 'report.generate'),
+  ('manager', 'sla.extend.request'), ('manager', 'ticket.close'), ('manager', 'ticket.comment'),
+  ('manager', 'ticket.create'), ('manager', 'ticket.import'), ('manager', 'ticket.read'), ('manager', 'ticket.sign'),
+  ('manager', 'ticket.update'),
+  ('engineer', 'backup.run'), ('engineer', 'dbtune.analyze'), ('engineer', 'downtime.manage'),
+  ('engineer', 'inspect.run'), ('engineer', 'kb.write'), ('engineer', 'sla.extend.request'), ('engineer', 'ticket.close'),
+  ('engineer', 'ticket.comment'), ('engineer', 'ticket.create'), ('engineer', 'ticket.read'), ('engineer', 'ticket.sign'),
+  ('engineer', 'ticket.update'),
+  ('customer', 'change.approve'), ('customer', 'release.approve'), ('customer', 'sla.extend.approve'),
+  ('customer', 'ticket.comment'), ('customer', 'ticket.create'), ('customer', 'ticket.read'), ('customer', 'ticket.sign'),
+  ('customer', 'ticket.survey'),
+  ('viewer', 'audit.read'), ('viewer', 'ticket.read');
+)sql";
+
+constexpr std::array<std::string_view, 2> k_migrations = {k_v1, k_v2};
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "account/account.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "ticket/json.hpp"
@@ -98,6 +99,7 @@ Ticket create(const desk::Session& s, const NewTicket& r) {
   t.channel = r.channel;
   t.reporter = non_empty(r.reporter);
   t.assignee = non_empty(r.assignee);
+  if (t.assignee) account::check_assignable(s.db, *t.assignee);
   t.status = Status::new_;
   t.created_at = at;
   t.updated_at = at;
@@ -170,6 +172,7 @@ Ticket assign(const desk::Session& s, std::string_view ref, const std::optional<
   if (!is_open(before.status))
     throw Error(ErrorKind::failed, fmt::format("cannot assign {}: it is {}", before.ref, model::name(before.status)));
   const auto who = non_empty(assignee);
+  if (who) account::check_assignable(s.db, *who);
   if (who == before.assignee) return before;
   Ticket t = before;
   t.assignee = who;
