@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256 (libsodium), as lowercase hex.
+// SHA-256 (OpenSSL), as lowercase hex.
 #include <memory>
 #include <string>
 #include <string_view>

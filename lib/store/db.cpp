@@ -70,7 +70,9 @@ void Query::bind(int index, std::string_view value) {
 
 Db::Db(const std::filesystem::path& path, Mode mode, std::chrono::milliseconds busy_timeout)
     : m_path(path), m_mode(mode) {
-  const int flags = mode == Mode::read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+  // One connection per thread (SQLITE_OPEN_NOMUTEX): SQLite's own locking is not needed.
+  const int flags = (mode == Mode::read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
+                    SQLite::OPEN_NOMUTEX;
   try {
     m_db = std::make_unique<SQLite::Database>(path.string(), flags, static_cast<int>(busy_timeout.count()));
   } catch (...) {
@@ -100,6 +102,8 @@ void Db::exec(std::string_view sql) {
 }
 
 std::int64_t Db::changes() const { return sqlite3_changes64(m_db->getHandle()); }
+
+std::int64_t Db::last_insert_id() const { return sqlite3_last_insert_rowid(m_db->getHandle()); }
 
 Query Db::prepare(std::string_view sql) {
   try {
@@ -142,6 +146,8 @@ void Db::translate_current_exception(std::string_view doing) const {
       case SQLITE_READONLY:
       case SQLITE_PERM:
         throw Error(ErrorKind::io, fmt::format("cannot {}: {} is read-only to this user", doing, where));
+      case SQLITE_CONSTRAINT:
+        throw Error(ErrorKind::data, fmt::format("cannot {}: {}", doing, e.what()));
       case SQLITE_NOTADB:
       case SQLITE_CORRUPT:
         throw Error(ErrorKind::data, fmt::format("{} is not an opsdesk store or is damaged: {}", where, e.what()));

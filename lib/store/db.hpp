@@ -62,6 +62,10 @@ void bind_one(Query& q, int index, const T& value) {
   else if constexpr (std::is_same_v<V, bool>) q.bind(index, static_cast<std::int64_t>(value ? 1 : 0));
   else if constexpr (std::is_integral_v<V>) q.bind(index, static_cast<std::int64_t>(value));
   else if constexpr (std::is_floating_point_v<V>) q.bind(index, static_cast<double>(value));
+  else if constexpr (std::is_pointer_v<V>) {  // a C string; null binds NULL
+    if (value) q.bind(index, std::string_view(value));
+    else q.bind(index, nullptr);
+  }
   else if constexpr (std::is_convertible_v<const V&, std::string_view>) q.bind(index, std::string_view(value));
   else {  // std::optional<...>
     if (value) bind_one(q, index, *value);
@@ -120,6 +124,8 @@ class Db {
   // Execute one or more statements without parameters (schema scripts, pragmas).
   void exec(std::string_view sql);
   std::int64_t changes() const;
+  // The rowid of the last row this connection inserted.
+  std::int64_t last_insert_id() const;
   const std::filesystem::path& path() const { return m_path; }
   bool read_only() const { return m_mode == Mode::read_only; }
   // The SQLite handle, for the few modules that need the C API (backup, dbtune).

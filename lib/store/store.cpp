@@ -31,9 +31,12 @@ void check_not_newer(Db& db, int version) {
                             db.path().string(), version, schema_version()));
 }
 
-void set_pragmas(Db& db, bool write) {
-  db.exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL");
-  if (write && db.one_text("PRAGMA journal_mode") != "wal") db.exec("PRAGMA journal_mode = WAL");
+// Pragmas that change nothing in the file; safe before we know whose file it is.
+void set_session_pragmas(Db& db) { db.exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL"); }
+
+// WAL changes the file header: only for a file known to be an opsdesk store of our schema.
+void use_wal(Db& db) {
+  if (db.one_text("PRAGMA journal_mode") != "wal") db.exec("PRAGMA journal_mode = WAL");
 }
 
 // Bring the schema to the current version in one write transaction. Several processes may
@@ -71,13 +74,13 @@ std::unique_ptr<Db> open_store(const StoreOptions& options) {
   }
   auto db = std::make_unique<Db>(options.path, options.write ? Mode::read_write : Mode::read_only,
                                  options.busy_timeout);
-  set_pragmas(*db, options.write);
+  set_session_pragmas(*db);
+  // Whose file, and which schema, before anything is written to it.
+  check_is_store(*db);
   const int version = user_version(*db);
   check_not_newer(*db, version);
-  if (version == schema_version()) {
-    check_is_store(*db);
-    return db;
-  }
+  if (options.write) use_wal(*db);
+  if (version == schema_version()) return db;
   if (options.write) {
     migrate(*db);
     return db;
@@ -85,11 +88,12 @@ std::unique_ptr<Db> open_store(const StoreOptions& options) {
   // A reader of an older store: migrate with a writer first, then read.
   {
     Db writer(options.path, Mode::read_write, options.busy_timeout);
-    set_pragmas(writer, true);
+    set_session_pragmas(writer);
+    use_wal(writer);
     migrate(writer);
   }
   db = std::make_unique<Db>(options.path, Mode::read_only, options.busy_timeout);
-  set_pragmas(*db, false);
+  set_session_pragmas(*db);
   return db;
 }
 

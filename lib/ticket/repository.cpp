@@ -127,15 +127,14 @@ Ticket get(store::Db& db, std::string_view ref) {
 }
 
 std::int64_t insert(store::Db& db, const Ticket& t) {
-  return db
-      .one_int(
+  db.run(
           "INSERT INTO tickets (ref, type, title, description, status, priority, system, category, channel, "
           "reporter, assignee, created_at, acknowledged_at, resolved_at, closed_at, updated_at, pending_reason, "
-          "resolution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+          "resolution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           t.ref, model::name(t.type), t.title, t.description, model::name(t.status), model::name(t.priority), t.system,
           t.category, channel_name(t), t.reporter, t.assignee, t.created_at, t.acknowledged_at, t.resolved_at,
-          t.closed_at, t.updated_at, t.pending_reason, t.resolution)
-      .value();
+          t.closed_at, t.updated_at, t.pending_reason, t.resolution);
+  return db.last_insert_id();
 }
 
 void update(store::Db& db, const Ticket& t) {
@@ -149,12 +148,10 @@ void update(store::Db& db, const Ticket& t) {
 }
 
 std::int64_t add_event(store::Db& db, std::int64_t ticket_id, const Event& e) {
-  return db
-      .one_int(
-          "INSERT INTO ticket_events (ticket_id, at, recorded_at, actor, kind, from_status, to_status, body, data) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-          ticket_id, e.at, e.recorded_at, e.actor, e.kind, status_name(e.from), status_name(e.to), e.text, e.data)
-      .value();
+  db.run("INSERT INTO ticket_events (ticket_id, at, recorded_at, actor, kind, from_status, to_status, body, data) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         ticket_id, e.at, e.recorded_at, e.actor, e.kind, status_name(e.from), status_name(e.to), e.text, e.data);
+  return db.last_insert_id();
 }
 
 std::vector<Event> events(store::Db& db, std::int64_t ticket_id) {

@@ -4,7 +4,8 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
+#include <array>
+#include <simdjson.h>
 
 #include "core/csv.hpp"
 #include "core/error.hpp"
@@ -20,8 +21,8 @@ namespace {
 
 using output::Json;
 
-const std::vector<std::string>& export_keys() {
-  static const std::vector<std::string> k_keys = {
+const std::vector<std::string_view>& export_keys() {
+  static const std::vector<std::string_view> k_keys = {
       "ref",        "type",       "title",           "description", "status",    "priority",
       "system",     "category",   "channel",         "reporter",    "assignee",  "created_at",
       "acknowledged_at", "resolved_at", "closed_at", "updated_at",  "pending_reason", "resolution",
@@ -29,13 +30,15 @@ const std::vector<std::string>& export_keys() {
   return k_keys;
 }
 
-const std::set<std::string, std::less<>> k_event_keys = {"at", "recorded_at", "actor", "kind", "from", "to", "text", "data"};
+constexpr std::array<std::string_view, 8> k_event_keys = {"at", "recorded_at", "actor", "kind", "from", "to", "text", "data"};
+
+namespace sj = simdjson::dom;
 
 // Reads one record's fields and reports problems as "origin:line: field "x": ...".
 class RecordReader {
  public:
   // `prefix` names where a nested record sits ("events[2].").
-  RecordReader(const Json& record, std::string_view origin, std::size_t line, core::Timestamp now,
+  RecordReader(sj::object record, std::string_view origin, std::size_t line, core::Timestamp now,
                std::string prefix = "")
       : m_record(record), m_origin(origin), m_line(line), m_now(now), m_prefix(std::move(prefix)) {}
 
@@ -43,21 +46,30 @@ class RecordReader {
     throw Error(ErrorKind::data, fmt::format("{}:{}: field \"{}{}\": {}", m_origin, m_line, m_prefix, field, message));
   }
 
-  const Json* get(std::string_view key) const {
-    const auto it = m_record.find(key);
-    if (it == m_record.end() || it->is_null()) return nullptr;
-    return &*it;
+  // Every key must be one of `allowed`.
+  template <typename Keys>
+  void check_keys(const Keys& allowed) const {
+    for (const auto field : m_record) {
+      if (std::find(allowed.begin(), allowed.end(), field.key) == allowed.end())
+        fail(field.key, fmt::format("unknown field; expected {}", join_keys(allowed)));
+    }
+  }
+
+  // The value of `key`, or nullopt when it is missing or null.
+  std::optional<sj::element> get(std::string_view key) const {
+    sj::element v;
+    if (m_record.at_key(key).get(v) != simdjson::SUCCESS || v.is_null()) return std::nullopt;
+    return v;
   }
 
   std::optional<std::string> text(std::string_view key, std::size_t max_bytes) const {
-    const Json* v = get(key);
+    const auto v = get(key);
     if (!v) return std::nullopt;
-    if (!v->is_string()) fail(key, fmt::format("{}; expected a string", output::dump_compact(*v)));
-    auto s = v->get<std::string>();
-    if (!core::is_valid_utf8(s)) fail(key, "not valid UTF-8");
-    if (s.find('\0') != std::string::npos) fail(key, "contains a NUL byte");
+    std::string_view s;
+    if (v->get(s) != simdjson::SUCCESS) fail(key, fmt::format("{}; expected a string", simdjson::minify(*v)));
+    if (s.find('\0') != std::string_view::npos) fail(key, "contains a NUL byte");
     if (s.size() > max_bytes) fail(key, fmt::format("{} bytes; expected at most {}", s.size(), max_bytes));
-    return s;
+    return std::string(s);
   }
 
   template <typename E>
@@ -68,17 +80,24 @@ class RecordReader {
     fail(key, fmt::format("\"{}\"; expected {}", *s, model::one_of(model::all_names<E>())));
   }
 
-  std::optional<core::Timestamp> time(std::string_view key) const { return time_of(get(key), key); }
-
-  std::optional<core::Timestamp> time_of(const Json* v, std::string_view key) const {
+  std::optional<core::Timestamp> time(std::string_view key) const {
+    const auto v = get(key);
     if (!v) return std::nullopt;
-    const auto t = v->is_string() ? core::try_parse_time(v->get<std::string>(), m_now) : std::nullopt;
-    if (!t) fail(key, fmt::format("{}; expected an RFC 3339 time like 2026-11-25T06:10:00Z", output::dump_compact(*v)));
+    std::string_view s;
+    const auto t = v->get(s) == simdjson::SUCCESS ? core::try_parse_time(s, m_now) : std::nullopt;
+    if (!t) fail(key, fmt::format("{}; expected an RFC 3339 time like 2026-11-25T06:10:00Z", simdjson::minify(*v)));
     return t;
   }
 
  private:
-  const Json& m_record;
+  template <typename Keys>
+  static std::string join_keys(const Keys& keys) {
+    std::string out;
+    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
+    return out;
+  }
+
+  sj::object m_record;
   std::string_view m_origin;
   std::size_t m_line;
   core::Timestamp m_now;
@@ -123,16 +142,17 @@ std::vector<Event> synthesize(const Ticket& t, std::string_view actor, core::Tim
   return out;
 }
 
-std::vector<Event> read_events(const RecordReader& r, const Json& list, std::string_view origin, std::size_t line,
+std::vector<Event> read_events(const RecordReader& r, sj::element list, std::string_view origin, std::size_t line,
                                core::Timestamp now) {
-  if (!list.is_array()) r.fail("events", "expected an array of events");
+  sj::array items;
+  if (list.get(items) != simdjson::SUCCESS) r.fail("events", "expected an array of events");
   std::vector<Event> out;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const Json& item = list[i];
-    if (!item.is_object()) r.fail(fmt::format("events[{}]", i), "expected an object");
-    const RecordReader er(item, origin, line, now, fmt::format("events[{}].", i));
-    for (const auto& kv : item.items())
-      if (!k_event_keys.contains(kv.key())) er.fail(kv.key(), "unknown field");
+  std::size_t i = 0;
+  for (const sj::element item : items) {
+    sj::object object;
+    if (item.get(object) != simdjson::SUCCESS) r.fail(fmt::format("events[{}]", i), "expected an object");
+    const RecordReader er(object, origin, line, now, fmt::format("events[{}].", i));
+    er.check_keys(k_event_keys);
     Event e;
     const auto at = er.time("at");
     if (!at) er.fail("at", "missing; expected the time the event happened");
@@ -145,25 +165,22 @@ std::vector<Event> read_events(const RecordReader& r, const Json& list, std::str
     e.from = er.name<Status>("from");
     e.to = er.name<Status>("to");
     e.text = er.text("text", k_max_text);
-    if (const Json* d = er.get("data")) {
+    if (const auto d = er.get("data")) {
       if (!d->is_object()) er.fail("data", "expected an object or null");
-      e.data = output::dump_compact(*d);
+      e.data = simdjson::minify(*d);
     }
     out.push_back(std::move(e));
+    ++i;
   }
   return out;
 }
 
-Pending read_record(const desk::Session& s, const Json& record, std::string_view origin, std::size_t line) {
-  RecordReader r(record, origin, line, s.now);
-  if (!record.is_object()) r.fail("", "expected a JSON object");
-  for (const auto& kv : record.items()) {
-    const auto& keys = export_keys();
-    if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end()) {
-      std::string message = fmt::format("unknown field; expected {}", core::join(keys, ", "));
-      r.fail(kv.key(), message);
-    }
-  }
+Pending read_record(const desk::Session& s, sj::element record, std::string_view origin, std::size_t line) {
+  sj::object object;
+  if (record.get(object) != simdjson::SUCCESS)
+    throw Error(ErrorKind::data, fmt::format("{}:{}: expected a JSON object", origin, line));
+  const RecordReader r(object, origin, line, s.now);
+  r.check_keys(export_keys());
   Pending p;
   p.line = line;
   Ticket& t = p.ticket;
@@ -194,12 +211,14 @@ Pending read_record(const desk::Session& s, const Json& record, std::string_view
   t.acknowledged_at = r.time("acknowledged_at");
   t.resolved_at = r.time("resolved_at");
   t.closed_at = r.time("closed_at");
-  t.pending_reason = r.text("pending_reason", 100);
+  if (const auto reason = r.name<model::PendingReason>("pending_reason")) t.pending_reason = std::string(model::name(*reason));
   t.resolution = r.text("resolution", k_max_text);
   t.updated_at = r.time("updated_at").value_or(
       std::max({t.created_at, t.acknowledged_at.value_or(0), t.resolved_at.value_or(0), t.closed_at.value_or(0)}));
   if (t.created_at > s.now) r.fail("created_at", "is in the future");
-  if (const Json* ev = r.get("events"); ev && !(ev->is_array() && ev->empty())) {
+  const auto ev = r.get("events");
+  sj::array list;
+  if (ev && !(ev->get(list) == simdjson::SUCCESS && list.size() == 0)) {
     p.events = read_events(r, *ev, origin, line, s.now);
   } else {
     p.events = synthesize(t, s.actor, s.now);
@@ -234,20 +253,34 @@ class Importer {
  public:
   Importer(const desk::Session& s, std::string_view origin) : m_s(s), m_origin(origin) {}
 
-  void add(const Json& record, std::size_t line) {
+  // One record as JSON text (a JSONL line, or a CSV row turned into JSON).
+  void add(std::string_view json, std::size_t line) {
+    sj::element record;
+    if (const auto error = m_parser.parse(json.data(), json.size(), true).get(record); error != simdjson::SUCCESS)
+      throw Error(ErrorKind::data, fmt::format("{}:{}: not valid JSON: {}", m_origin, line, simdjson::error_message(error)));
+    add(record, line);
+  }
+
+  void add(sj::element record, std::size_t line) {
     Pending p = read_record(m_s, record, m_origin, line);
     Ticket& t = p.ticket;
     if (t.ref.empty()) {
       const int year = core::to_local(t.created_at).year;
+      // Numbers taken by references earlier in this file come first.
+      if (const auto it = m_counters.find({t.type, year}); it != m_counters.end())
+        repo::raise_counter(m_s.db, t.type, year, it->second);
       t.ref = format_reference({t.type, year, repo::next_sequence(m_s.db, t.type, year)});
     } else {
       const auto parsed = parse_reference(t.ref);
       auto& top = m_counters[{t.type, parsed->year}];
       top = std::max(top, parsed->sequence);
     }
-    if (m_s.db.one_int("SELECT 1 FROM tickets WHERE ref = ?", t.ref))
+    try {
+      t.id = repo::insert(m_s.db, t);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::data) throw;  // the only constraint an insert can break is the unique ref
       throw Error(ErrorKind::data, fmt::format("{}:{}: field \"ref\": {} already exists in the store", m_origin, line, t.ref));
-    t.id = repo::insert(m_s.db, t);
+    }
     for (const auto& e : p.events) {
       repo::add_event(m_s.db, t.id, e);
       if (e.kind == "linked" && e.data) m_links.push_back({t, e, line});
@@ -286,6 +319,7 @@ class Importer {
   };
   const desk::Session& m_s;
   std::string m_origin;
+  sj::parser m_parser;
   ImportResult m_result;
   std::map<std::pair<TicketType, int>, std::int64_t> m_counters;
   std::vector<LinkEvent> m_links;
@@ -303,7 +337,7 @@ TransferFormat detect_format(std::string_view origin, std::string_view text) {
 
 void export_tickets(store::Db& db, const repo::ListFilter& filter, TransferFormat format,
                     const std::function<void(std::string_view)>& write) {
-  const auto& keys = export_keys();
+  const std::vector<std::string> keys(export_keys().begin(), export_keys().end());
   if (format == TransferFormat::csv) write(output::delimited_header(keys, ','));
   repo::for_each(db, filter, [&](const Ticket& t) {
     const Json j = to_json(t, repo::events(db, t.id));
@@ -314,36 +348,33 @@ void export_tickets(store::Db& db, const repo::ListFilter& filter, TransferForma
 
 ImportResult import_tickets(const desk::Session& s, std::string_view text, std::string_view origin,
                             TransferFormat format) {
+  // A large import touches many index pages; a bigger page cache keeps them in memory
+  // instead of spilling to the WAL mid-transaction.
+  s.db.exec("PRAGMA cache_size = -262144");
   Importer importer(s, origin);
   if (format == TransferFormat::jsonl) {
     std::size_t line = 0;
-    std::size_t pos = 0;
+    std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
     while (pos < text.size()) {
       const auto end = std::min(text.find('\n', pos), text.size());
       const auto content = core::trim(text.substr(pos, end - pos));
       ++line;
       pos = end + 1;
       if (content.empty()) continue;
-      Json record;
-      try {
-        record = Json::parse(content);
-      } catch (const nlohmann::json::exception& e) {
-        throw Error(ErrorKind::data, fmt::format("{}:{}: not valid JSON: {}", origin, line,
-                                                 std::string(e.what()).substr(std::string(e.what()).find(']') + 2)));
-      }
-      importer.add(record, line);
+      importer.add(content, line);
     }
   } else {
     core::CsvReader reader(text);
     std::vector<std::string> header;
     if (auto h = reader.next()) header = *h;
-    const auto& keys = export_keys();
+    const std::vector<std::string> keys(export_keys().begin(), export_keys().end());
     for (const auto& column : header) {
       if (std::find(keys.begin(), keys.end(), column) == keys.end())
         throw Error(ErrorKind::data, fmt::format("{}:1: unknown column \"{}\"; expected {}", origin, column,
                                                  core::join(keys, ", ")));
     }
-    while (auto row = reader.next()) importer.add(csv_to_json(header, *row, origin, reader.line()), reader.line());
+    while (auto row = reader.next())
+      importer.add(output::dump_compact(csv_to_json(header, *row, origin, reader.line())), reader.line());
   }
   return importer.finish(core::sha256_hex(text));
 }
