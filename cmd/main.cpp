@@ -32,6 +32,35 @@ int exit_code(ErrorKind kind) {
 
 void fail(const std::string& message) { std::cerr << "opsdesk: error: " << message << '\n'; }
 
+struct Group {
+  std::string_view name;
+  void (*add)(CLI::App&, opsdesk::cli::Runtime&);
+};
+
+constexpr Group k_groups[] = {
+    {"init", opsdesk::cli::add_init_command},       {"config", opsdesk::cli::add_config_command},
+    {"ticket", opsdesk::cli::add_ticket_command},   {"account", opsdesk::cli::add_account_command},
+    {"audit", opsdesk::cli::add_audit_command},
+};
+
+// The command group named on the command line (the first word that is not a global option
+// or its value), so that only that group's command tree is built: building all of them
+// is most of a short command's start-up time.
+std::string_view wanted_group(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--db" || a == "--config" || a == "--as") {
+      ++i;
+      continue;
+    }
+    if (a.starts_with("-")) continue;
+    for (const auto& g : k_groups)
+      if (g.name == a) return g.name;
+    return {};
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -50,13 +79,11 @@ int main(int argc, char** argv) {
   app.add_flag("--no-color", rt.globals.no_color, "No colour, even on a terminal");
   app.add_flag("--color", rt.globals.color, "Colour even when not on a terminal");
 
-  opsdesk::cli::add_init_command(app, rt);
-  opsdesk::cli::add_config_command(app, rt);
-  opsdesk::cli::add_ticket_command(app, rt);
-  opsdesk::cli::add_account_command(app, rt);
-  opsdesk::cli::add_audit_command(app, rt);
-
   std::vector<std::string> args(argv + 1, argv + argc);
+  const auto wanted = wanted_group(args);
+  for (const auto& g : k_groups)
+    if (wanted.empty() || g.name == wanted) g.add(app, rt);
+
   args = opsdesk::cli::rewrite_json_arguments(std::move(args));
   std::reverse(args.begin(), args.end());  // CLI11 takes them last first
   try {
