@@ -67,7 +67,7 @@ void add_list(CLI::App* group, Runtime& rt) {
     const auto accounts = rt.read("", [&](desk::Session& s) { return account::list(s.db, o->all); });
     output::Json records = output::Json::array();
     for (const auto& a : accounts) records.push_back(account::to_json(a));
-    print_records(rt, o->out, records, [&] {
+    print_records(rt, o->out, records, account::to_json(account::Account{}), [&] {
       if (accounts.empty()) rt.out() << "no accounts yet; the first person to change something becomes admin\n";
       else render_accounts(rt, accounts);
     });
@@ -200,7 +200,8 @@ void add_role(CLI::App* group, Runtime& rt) {
     output::Json records = output::Json::array();
     for (const auto& [p, roles] : holders)
       records.push_back({{"permission", p.name}, {"roles", roles}, {"description", p.description}});
-    print_records(rt, o->out, records, [&] {
+    const output::Json sample{{"permission", ""}, {"roles", output::Json::array()}, {"description", ""}};
+    print_records(rt, o->out, records, sample, [&] {
       output::Table table({{"PERMISSION"}, {"ROLES"}, {"ALLOWS", false, true}});
       for (const auto& [p, roles] : holders)
         table.add({{std::string(p.name)}, {roles.empty() ? "-" : core::join(roles, ", ")}, {std::string(p.description)}});

@@ -72,7 +72,7 @@ void add_audit_command(CLI::App& app, Runtime& rt) {
     const auto entries = rt.read("audit.read", [&](desk::Session& s) { return audit::list(s.db, f); });
     output::Json records = output::Json::array();
     for (const auto& e : entries) records.push_back(entry_json(e));
-    print_records(rt, o->out, records, [&] {
+    print_records(rt, o->out, records, entry_json(audit::Entry{}), [&] {
       output::Table table({{"ID", true}, {"WHEN"}, {"ACTOR"}, {"ACTION"}, {"OBJECT"}, {"CHANGE", false, true}});
       for (const auto& e : entries) {
         table.add({{std::to_string(e.id)}, {core::format_local(e.at)}, {e.actor}, {e.action}, {e.object},

@@ -11,5 +11,7 @@ void add_config_command(CLI::App& app, Runtime& rt);
 void add_ticket_command(CLI::App& app, Runtime& rt);
 void add_audit_command(CLI::App& app, Runtime& rt);
 void add_account_command(CLI::App& app, Runtime& rt);
+void add_downtime_command(CLI::App& app, Runtime& rt);
+void add_kb_command(CLI::App& app, Runtime& rt);
 
 }  // namespace opsdesk::cli

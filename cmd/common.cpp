@@ -44,9 +44,11 @@ std::vector<std::string> chosen_fields(const OutputOptions& o) {
   return core::split(o.fields, ',');
 }
 
-void print_records(Runtime& rt, const OutputOptions& o, const output::Json& records, const std::function<void()>& table) {
+void print_records(Runtime& rt, const OutputOptions& o, const output::Json& records, const output::Json& sample,
+                   const std::function<void()>& table) {
   const auto format = chosen_format(o);
   const auto fields = chosen_fields(o);
+  output::check_fields(sample, fields);
   const output::Json selected = output::select_fields(records, fields);
   auto& out = rt.out();
   switch (format) {
@@ -58,9 +60,7 @@ void print_records(Runtime& rt, const OutputOptions& o, const output::Json& reco
     case output::Format::csv:
     case output::Format::tsv: {
       const char sep = format == output::Format::csv ? ',' : '\t';
-      std::vector<std::string> keys = fields;
-      if (keys.empty() && !selected.empty()) keys = output::field_names(selected.front());
-      if (keys.empty()) return;
+      const std::vector<std::string> keys = fields.empty() ? output::field_names(sample) : fields;
       out << output::delimited_header(keys, sep);
       for (const auto& r : selected) out << output::delimited_row(r, keys, sep);
       return;

@@ -25,8 +25,10 @@ void add_format_option(CLI::App* cmd, OutputOptions& o, const std::vector<std::s
 output::Format chosen_format(const OutputOptions& o);
 std::vector<std::string> chosen_fields(const OutputOptions& o);
 
-// Print `records` (a JSON array of objects) in the chosen machine format, or call `table`.
-void print_records(Runtime& rt, const OutputOptions& o, const output::Json& records, const std::function<void()>& table);
+// Print `records` (a JSON array of objects like `sample`) in the chosen machine format, or call
+// `table`. Field names are checked against `sample`, so an empty list fails like a full one.
+void print_records(Runtime& rt, const OutputOptions& o, const output::Json& records, const output::Json& sample,
+                   const std::function<void()>& table);
 // Print one object as JSON if asked, else call `text`.
 void print_object(Runtime& rt, const OutputOptions& o, const output::Json& object, const std::function<void()>& text);
 

@@ -9,6 +9,7 @@
 #include "core/fs.hpp"
 #include "core/strings.hpp"
 #include "ticket/json.hpp"
+#include "ticket/process.hpp"
 #include "ticket/reference.hpp"
 #include "ticket/service.hpp"
 #include "ticket/staff.hpp"
@@ -32,7 +33,7 @@ std::vector<E> parse_list(const std::string& text) {
 std::optional<std::string> opt(const std::string& s) { return s.empty() ? std::nullopt : std::optional(s); }
 
 struct NewOptions {
-  std::string title, type, priority, system, category, channel, reporter, assignee, description, at;
+  std::string title, type, priority, system, category, channel, reporter, assignee, description, at, estimate;
   OutputOptions out;
 };
 
@@ -49,9 +50,11 @@ void add_new(CLI::App* ticket, Runtime& rt) {
   cmd->add_option("-a,--assignee", o->assignee, "Who works on it (an account)");
   cmd->add_option("-d,--description", o->description, "Details; '-' reads them from standard input");
   cmd->add_option("--at", o->at, "When it was reported, if earlier (\"02:10\", \"-20m\", \"2026-11-25 02:10\")");
+  cmd->add_option("--estimate", o->estimate, "Requests: the expected work (\"3d\", \"12h\")");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
     ticket::NewTicket r;
+    if (!o->estimate.empty()) r.estimate = core::parse_duration(o->estimate);
     const auto& cfg = rt.config();
     r.type = o->type.empty() ? cfg.ticket.default_type : model::parse<model::TicketType>(o->type);
     r.priority = o->priority.empty() ? cfg.ticket.default_priority : model::parse<model::Priority>(o->priority);
@@ -63,13 +66,20 @@ void add_new(CLI::App* ticket, Runtime& rt) {
     r.reporter = opt(o->reporter);
     r.assignee = opt(o->assignee);
     r.at = rt.parse_time_opt(o->at, "--at");
-    const auto t = rt.write("ticket.create", [&](desk::Session& s) { return ticket::create(s, r); });
+    const auto [t, flag] = rt.write("ticket.create", [&](desk::Session& s) {
+      auto created = ticket::create(s, r);
+      return std::pair{created, ticket::work_flag(s, created)};
+    });
     print_object(rt, o->out, ticket::to_json(t), [&] { rt.out() << t.ref << '\n'; });
+    if (flag)
+      rt.note(fmt::format("warning: {} is estimated at {}, more than the contract's small-development limit of {}",
+                          t.ref, core::format_duration(flag->estimate), core::format_duration(flag->limit)));
   });
 }
 
 struct ListOptions {
-  std::string status = "open", type, priority, assignee, system, search, since, until, sort = "created";
+  std::string status = "open", type, priority, assignee, system, search, since, until, sort = "created", due_within;
+  bool breached = false, at_risk = false, unsigned_only = false, status_given = false;
   std::int64_t limit = 100;
   OutputOptions out;
 };
@@ -77,7 +87,8 @@ struct ListOptions {
 void add_filter_options(CLI::App* cmd, ListOptions& o, const std::string& default_status) {
   o.status = default_status;
   cmd->add_option("--status", o.status, "open (not closed or cancelled), all, or statuses: new,pending,...")
-      ->default_str(default_status);
+      ->default_str(default_status)
+      ->each([&o](const std::string&) { o.status_given = true; });
   cmd->add_option("--type", o.type, "Only these types (comma-separated)");
   cmd->add_option("--priority", o.priority, "Only these priorities (comma-separated)");
   cmd->add_option("--assignee", o.assignee, "Only tickets assigned to this account");
@@ -85,12 +96,18 @@ void add_filter_options(CLI::App* cmd, ListOptions& o, const std::string& defaul
   cmd->add_option("--search", o.search, "Text in the title or description");
   cmd->add_option("--since", o.since, "Created at or after this time");
   cmd->add_option("--until", o.until, "Created before this time");
+  cmd->add_flag("--breached", o.breached, "Only tickets with a breached SLA clock (any status unless --status)");
+  cmd->add_flag("--at-risk", o.at_risk, "Only tickets with a running clock past its warning share");
+  cmd->add_option("--due-within", o.due_within, "Only tickets with a running clock due within this (\"1h\")");
+  cmd->add_flag("--unsigned", o.unsigned_only, "Only resolved or closed tickets whose service record lacks a signature");
 }
 
 ticket::repo::ListFilter make_filter(Runtime& rt, const ListOptions& o) {
   ticket::repo::ListFilter f;
   const auto status = core::to_lower(core::trim(o.status));
-  f.open_only = status == "open";
+  // A breach or a missing signature is history: look at every status unless told otherwise.
+  const bool history = (o.breached || o.unsigned_only) && status == "open" && !o.status_given;
+  f.open_only = status == "open" && !history;
   if (status != "open" && status != "all") f.statuses = parse_list<model::Status>(status);
   f.types = parse_list<model::TicketType>(o.type);
   f.priorities = parse_list<model::Priority>(o.priority);
@@ -99,6 +116,11 @@ ticket::repo::ListFilter make_filter(Runtime& rt, const ListOptions& o) {
   f.search = opt(o.search);
   f.since = rt.parse_time_opt(o.since, "--since");
   f.until = rt.parse_time_opt(o.until, "--until");
+  f.breached = o.breached;
+  f.at_risk = o.at_risk;
+  f.unsigned_only = o.unsigned_only;
+  if (!o.due_within.empty()) f.due_within = core::parse_duration(o.due_within);
+  f.now = rt.now();
   if (o.sort == "created") f.sort = ticket::repo::SortKey::created;
   else if (o.sort == "updated") f.sort = ticket::repo::SortKey::updated;
   else if (o.sort == "priority") f.sort = ticket::repo::SortKey::priority;
@@ -130,7 +152,7 @@ void add_list(CLI::App* ticket, Runtime& rt) {
     if (cut) tickets.pop_back();
     output::Json records = output::Json::array();
     for (const auto& t : tickets) records.push_back(ticket::to_json(t));
-    print_records(rt, o->out, records, [&] { render_ticket_table(rt.out(), rt.term(), tickets, rt.now()); });
+    print_records(rt, o->out, records, ticket::to_json(ticket::Ticket{}), [&] { render_ticket_table(rt.out(), rt.term(), tickets, rt.now()); });
     for (const auto& d : leaving) rt.note("warning: " + ticket::describe(d, rt.now()));
     if (cut && rt.term().stderr_tty)
       rt.note(fmt::format("showing the first {}; --limit N shows more, --limit 0 all", asked));
@@ -215,6 +237,7 @@ void add_ticket_command(CLI::App& app, Runtime& rt) {
   add_list(ticket, rt);
   add_show(ticket, rt);
   add_ticket_flow_commands(ticket, rt);
+  add_ticket_process_commands(ticket, rt);
   add_import(ticket, rt);
   add_export(ticket, rt);
 }

@@ -8,8 +8,10 @@
 #include "common.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/strings.hpp"
 #include "ticket/json.hpp"
 #include "ticket/reference.hpp"
+#include "ticket/process.hpp"
 #include "ticket/service.hpp"
 #include "ticket/staff.hpp"
 
@@ -19,7 +21,7 @@ namespace {
 
 struct FlowOptions {
   std::string ref, at, note, reason, who, text, duration, to, kind;
-  bool clear = false;
+  bool clear = false, cascade = false;
   OutputOptions out;
 };
 
@@ -48,6 +50,7 @@ void add_lifecycle(CLI::App* ticket, Runtime& rt, const ActionSpec& spec) {
   switch (spec.action) {
     case ticket::Action::resolve:
       cmd->add_option("-r,--resolution", o->note, "What was done (required)")->required();
+      cmd->add_flag("--cascade", o->cascade, "Problems: also resolve the open incidents caused by it");
       break;
     case ticket::Action::pend:
       cmd->add_option("--reason", o->reason, "customer, vendor or other (customer pauses the SLA clock)")->required();
@@ -68,6 +71,15 @@ void add_lifecycle(CLI::App* ticket, Runtime& rt, const ActionSpec& spec) {
     if (!o->note.empty()) t.note = o->note;
     if (!o->reason.empty()) t.reason = model::parse<model::PendingReason>(o->reason);
     const auto ref = ticket::normalize_reference(o->ref);
+    if (o->cascade) {
+      if (t.at) throw Error(ErrorKind::usage, "--cascade resolves now; leave out --at");
+      const auto resolved = rt.write(permission, [&](desk::Session& s) { return ticket::resolve_cascade(s, ref, o->note); });
+      const output::Json j{{"ref", ref}, {"resolved_with_it", resolved}};
+      print_object(rt, o->out, j, [&] {
+        rt.out() << fmt::format("{}: resolved{}\n", ref, resolved.empty() ? "" : " with " + core::join(resolved, ", "));
+      });
+      return;
+    }
     const auto r = rt.write(permission, [&](desk::Session& s) { return ticket::transition(s, action, ref, t); });
     print_ticket(rt, o->out, r.ticket,
                  fmt::format("{}: {} → {}", r.ticket.ref, model::name(r.from), model::name(r.ticket.status)));
@@ -98,8 +110,18 @@ void add_assign(CLI::App* ticket, Runtime& rt) {
 struct SetOptions {
   std::string ref;
   std::optional<std::string> title, description, priority, system, category, channel, reporter;
+  std::optional<std::string> root_cause, workaround, risk, plan, rollback_plan, test_evidence, window_start, window_end,
+      estimate;
+  std::optional<bool> known_error;
   OutputOptions out;
 };
+
+std::optional<std::optional<core::Timestamp>> time_change(Runtime& rt, const std::optional<std::string>& v,
+                                                          std::string_view option) {
+  if (!v) return std::nullopt;
+  if (v->empty() || *v == "none") return std::optional<core::Timestamp>{};
+  return std::optional<core::Timestamp>{rt.parse_time(*v, option)};
+}
 
 void add_set(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<SetOptions>();
@@ -112,8 +134,31 @@ void add_set(CLI::App* ticket, Runtime& rt) {
   cmd->add_option("--category", o->category, "The category");
   cmd->add_option("--channel", o->channel, "phone, email, onsite, remote, monitor");
   cmd->add_option("--reporter", o->reporter, "Who reported it");
+  cmd->add_option("--root-cause", o->root_cause, "Problems: what caused it");
+  cmd->add_option("--workaround", o->workaround, "Problems: how to live with it until it is fixed");
+  cmd->add_option("--known-error", o->known_error, "Problems: true when the cause and a workaround are known");
+  cmd->add_option("--risk", o->risk, "Changes: low, medium or high");
+  cmd->add_option("--plan", o->plan, "Changes: what will be done, step by step");
+  cmd->add_option("--rollback-plan", o->rollback_plan, "Changes: how to go back if it fails");
+  cmd->add_option("--test-evidence", o->test_evidence, "Changes: how it was tested (needed for a release)");
+  cmd->add_option("--window-start", o->window_start, "Changes: when the work starts (becomes planned downtime)");
+  cmd->add_option("--window-end", o->window_end, "Changes: when the work ends");
+  cmd->add_option("--estimate", o->estimate, "Requests: the expected work (\"3d\", \"12h\")");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
+    ticket::ProcessFields p;
+    p.root_cause = o->root_cause;
+    p.workaround = o->workaround;
+    p.known_error = o->known_error;
+    if (o->risk) p.risk = model::parse<model::Risk>(*o->risk);
+    p.plan = o->plan;
+    p.rollback_plan = o->rollback_plan;
+    p.test_evidence = o->test_evidence;
+    p.window_start = time_change(rt, o->window_start, "--window-start");
+    p.window_end = time_change(rt, o->window_end, "--window-end");
+    if (o->estimate)
+      p.estimate = o->estimate->empty() || *o->estimate == "none" ? std::optional<core::Seconds>{}
+                                                                  : std::optional(core::parse_duration(*o->estimate));
     ticket::FieldChanges c;
     c.title = o->title;
     c.description = o->description && *o->description == "-" ? std::optional(core::read_stdin()) : o->description;
@@ -123,7 +168,12 @@ void add_set(CLI::App* ticket, Runtime& rt) {
     c.channel = o->channel;
     c.reporter = o->reporter;
     const auto ref = ticket::normalize_reference(o->ref);
-    const auto t = rt.write("ticket.update", [&](desk::Session& s) { return ticket::set_fields(s, ref, c); });
+    if (c.empty() && p.empty())
+      throw Error(ErrorKind::usage, "nothing to set; see `opsdesk ticket set --help` for the fields");
+    const auto t = rt.write("ticket.update", [&](desk::Session& s) {
+      if (!c.empty()) ticket::set_fields(s, ref, c);
+      return p.empty() ? ticket::repo::get(s.db, ref) : ticket::set_process_fields(s, ref, p);
+    });
     print_ticket(rt, o->out, t, fmt::format("{}: updated", t.ref));
   });
 }
@@ -151,7 +201,13 @@ void add_log_work(CLI::App* ticket, Runtime& rt) {
     const auto at = rt.parse_time_opt(o->at, "--at");
     const auto spent = core::parse_duration(o->duration);
     const auto note = o->note.empty() ? std::nullopt : std::optional(o->note);
-    const auto total = rt.write("ticket.update", [&](desk::Session& s) { return ticket::log_work(s, ref, spent, note, at); });
+    const auto [total, flag] = rt.write("ticket.update", [&](desk::Session& s) {
+      const auto sum = ticket::log_work(s, ref, spent, note, at);
+      return std::pair{sum, ticket::work_flag(s, ticket::repo::get(s.db, ref))};
+    });
+    if (flag && flag->logged > flag->limit)
+      rt.note(fmt::format("warning: {} has {} of work logged, more than the contract's small-development limit of {}",
+                          ref, core::format_duration(flag->logged), core::format_duration(flag->limit)));
     const output::Json j{{"ref", ref}, {"logged", core::format_duration(spent)}, {"total", core::format_duration(total)}};
     print_object(rt, o->out, j, [&] {
       rt.out() << fmt::format("{}: logged {} (total {})\n", ref, core::format_duration(spent), core::format_duration(total));

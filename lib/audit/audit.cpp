@@ -122,13 +122,13 @@ Verification verify(store::Db& db) {
   while (q.next()) {
     const Entry e = read_entry(q);
     ++v.checked;
-    auto fail = [&](std::string problem) {
-      v.first_bad = e.id;
+    auto fail = [&](std::string problem, std::int64_t at) {
+      v.first_bad = at;
       v.problem = std::move(problem);
     };
-    if (e.id != expected_id) fail(fmt::format("entry {} is missing (deleted)", expected_id));
-    else if (e.prev_hash != prev) fail("it does not follow the entry before it (an entry was deleted, inserted or moved)");
-    else if (entry_hash(e) != e.hash) fail("its content does not match its hash (edited after it was written)");
+    if (e.id != expected_id) fail(fmt::format("entry {} is missing (deleted)", expected_id), expected_id);
+    else if (e.prev_hash != prev) fail("it does not follow the entry before it (an entry was deleted, inserted or moved)", e.id);
+    else if (entry_hash(e) != e.hash) fail("its content does not match its hash (edited after it was written)", e.id);
     if (v.first_bad) return v;
     prev = e.hash;
     ++expected_id;
@@ -136,7 +136,10 @@ Verification verify(store::Db& db) {
   auto head = db.query("SELECT last_id, last_hash FROM audit_head WHERE id = 1");
   const bool has_head = head.next();
   const std::int64_t last_id = has_head ? head.int64(0) : 0;
-  if (last_id != expected_id - 1 || (has_head && head.text(1) != prev)) {
+  if (!has_head && v.checked > 0) {
+    v.first_bad = 1;
+    v.problem = "the log's head record is missing (it was deleted)";
+  } else if (last_id != expected_id - 1 || (has_head && head.text(1) != prev)) {
     v.first_bad = expected_id;
     v.problem = fmt::format("the log ends at entry {} but entry {} was written (entries were cut from the end)",
                             expected_id - 1, last_id);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -36,6 +37,71 @@ void read_store(Section& s, Config::Store& st) {
 void read_ticket(Section& s, Config::Tickets& t) {
   read_enum(s, "default_type", t.default_type);
   read_enum(s, "default_priority", t.default_priority);
+  if (auto v = s.duration("request_work_limit")) t.request_work_limit = *v;
+}
+
+template <typename E>
+void read_enum_list(Section& s, std::string_view key, std::vector<E>& out) {
+  if (auto v = s.strings(key, model::all_names<E>())) {
+    out.clear();
+    for (const auto& name : *v) out.push_back(*model::from_name<E>(name));
+  }
+}
+
+constexpr std::array<std::string_view, 7> k_weekdays = {"sunday", "monday", "tuesday", "wednesday",
+                                                         "thursday", "friday", "saturday"};
+constexpr std::array<std::string_view, 4> k_clock_names = {"response", "resolution", "onsite", "mitigation"};
+
+std::vector<int> read_dates(Section& s, std::string_view key) {
+  std::vector<int> out;
+  const auto v = s.strings(key);
+  if (!v) return out;
+  for (const auto& d : *v) {
+    const auto t = d.size() == 10 ? core::try_parse_time(d, 0) : std::nullopt;
+    if (!t) s.fail(key, fmt::format("\"{}\"; expected dates like \"2026-10-01\"", d));
+    const auto c = core::to_local(*t);
+    out.push_back(c.year * 10000 + c.month * 100 + c.day);
+  }
+  return out;
+}
+
+void read_calendar(Section& s, Config::Sla::Calendar& c) {
+  c.enabled = true;
+  if (auto v = s.strings("days", {k_weekdays.begin(), k_weekdays.end()})) {
+    c.days.clear();
+    for (const auto& d : *v)
+      c.days.push_back(static_cast<int>(std::find(k_weekdays.begin(), k_weekdays.end(), d) - k_weekdays.begin()));
+  }
+  if (auto v = s.string("hours")) {
+    const auto spans = core::parse_day_spans(*v);
+    if (!spans || spans->empty())
+      s.fail("hours", fmt::format("\"{}\"; expected working hours like \"09:00-18:00\" or "
+                                  "\"09:00-12:00,13:00-18:00\" (in order, not overlapping)", *v));
+    c.hours = *spans;
+  }
+  c.holidays = read_dates(s, "holidays");
+  c.workdays = read_dates(s, "workdays");
+  if (auto v = s.strings("clocks", {k_clock_names.begin(), k_clock_names.end()})) c.clocks = *v;
+}
+
+void read_sla(Section& s, Config::Sla& sla) {
+  read_enum_list(s, "applies_to", sla.applies_to);
+  read_enum_list(s, "pause_on", sla.pause_on);
+  read_enum_list(s, "extension_needs_approval", sla.extension_needs_approval);
+  if (auto v = s.number("warn_at", 0.01, 1.0)) sla.warn_at = *v;
+  s.table("targets", [&](Section& targets) {
+    for (std::size_t c = 0; c < k_clock_names.size(); ++c) {
+      targets.table(k_clock_names[c], [&](Section& t) {
+        for (std::size_t p = 0; p < 4; ++p) {
+          if (auto d = t.duration(model::Names<model::Priority>::values[p])) {
+            if (*d <= 0) t.fail(model::Names<model::Priority>::values[p], "expected a duration above 0");
+            sla.targets[c][p] = *d;
+          }
+        }
+      });
+    }
+  });
+  s.table("calendar", [&](Section& t) { read_calendar(t, sla.calendar); });
 }
 
 void read_staff(Section& s, Config::Staff& st) {
@@ -54,6 +120,7 @@ Config read_root(const toml::table& root, const std::filesystem::path& origin) {
   s.table("desk", [&](Section& t) { read_desk(t, c.desk); });
   s.table("store", [&](Section& t) { read_store(t, c.store); });
   s.table("ticket", [&](Section& t) { read_ticket(t, c.ticket); });
+  s.table("sla", [&](Section& t) { read_sla(t, c.sla); });
   s.table("staff", [&](Section& t) { read_staff(t, c.staff); });
   s.table("output", [&](Section& t) { read_output(t, c.output); });
   s.finish();
@@ -64,15 +131,50 @@ const char* color_name(ColorMode m) {
   return m == ColorMode::always ? "always" : m == ColorMode::never ? "never" : "auto";
 }
 
+template <typename E>
+toml::array names(const std::vector<E>& values) {
+  toml::array out;
+  for (const auto v : values) out.push_back(std::string(model::name(v)));
+  return out;
+}
+
 toml::table to_table(const Config& c) {
   toml::table desk{{"name", c.desk.name}, {"timezone", c.desk.timezone}};
   toml::table store{{"busy_timeout", core::format_duration(c.store.busy_timeout)}};
   if (!c.store.path.empty()) store.insert("path", c.store.path);
   toml::table ticket{{"default_type", std::string(model::name(c.ticket.default_type))},
-                     {"default_priority", std::string(model::name(c.ticket.default_priority))}};
+                     {"default_priority", std::string(model::name(c.ticket.default_priority))},
+                     {"request_work_limit", core::format_duration(c.ticket.request_work_limit)}};
+  toml::table sla{{"applies_to", names(c.sla.applies_to)},
+                  {"pause_on", names(c.sla.pause_on)},
+                  {"extension_needs_approval", names(c.sla.extension_needs_approval)},
+                  {"warn_at", c.sla.warn_at}};
+  toml::table targets;
+  for (std::size_t k = 0; k < k_clock_names.size(); ++k) {
+    toml::table per;
+    for (std::size_t p = 0; p < 4; ++p)
+      per.insert(model::Names<model::Priority>::values[p], core::format_duration(c.sla.targets[k][p]));
+    targets.insert(k_clock_names[k], per);
+  }
+  sla.insert("targets", targets);
+  if (c.sla.calendar.enabled) {
+    const auto& cal = c.sla.calendar;
+    toml::array days, holidays, workdays, clocks;
+    for (const int d : cal.days) days.push_back(std::string(k_weekdays[static_cast<std::size_t>(d)]));
+    for (const int d : cal.holidays) holidays.push_back(fmt::format("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100));
+    for (const int d : cal.workdays) workdays.push_back(fmt::format("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100));
+    for (const auto& k : cal.clocks) clocks.push_back(k);
+    std::string hours;
+    for (const auto& h : cal.hours)
+      hours += fmt::format("{}{:02}:{:02}-{:02}:{:02}", hours.empty() ? "" : ",", h.from_minute / 60, h.from_minute % 60,
+                           h.to_minute / 60, h.to_minute % 60);
+    sla.insert("calendar", toml::table{{"days", days}, {"hours", hours}, {"holidays", holidays},
+                                       {"workdays", workdays}, {"clocks", clocks}});
+  }
   toml::table staff{{"departure_notice", core::format_duration(c.staff.departure_notice)}};
   toml::table output{{"color", color_name(c.output.color)}};
-  return toml::table{{"desk", desk}, {"store", store}, {"ticket", ticket}, {"staff", staff}, {"output", output}};
+  return toml::table{{"desk", desk},   {"store", store}, {"ticket", ticket},
+                     {"sla", sla},     {"staff", staff}, {"output", output}};
 }
 
 }  // namespace

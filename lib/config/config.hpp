@@ -1,8 +1,10 @@
 #pragma once
 // The TOML config: typed, validated, with every default built in so that no file is needed.
+#include <array>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/time.hpp"
 #include "model/vocabulary.hpp"
@@ -27,7 +29,33 @@ struct Config {
   struct Tickets {
     model::TicketType default_type = model::TicketType::incident;
     model::Priority default_priority = model::Priority::medium;
+    // Small development work is at most 2 person-days (of 8 hours) in the contract.
+    core::Seconds request_work_limit = 16 * 3600;
   } ticket;
+
+  struct Sla {
+    std::vector<model::TicketType> applies_to = {model::TicketType::incident, model::TicketType::request,
+                                                 model::TicketType::complaint, model::TicketType::consult};
+    std::vector<model::PendingReason> pause_on = {model::PendingReason::customer};
+    std::vector<model::Priority> extension_needs_approval = {model::Priority::high, model::Priority::medium};
+    double warn_at = 0.75;
+    // targets[clock][priority]: clocks response, resolution, onsite, mitigation; priorities
+    // urgent, high, medium, low. The contract's numbers.
+    std::array<std::array<core::Seconds, 4>, 4> targets = {{
+        {1800, 1800, 1800, 1800},
+        {8 * 3600, 8 * 3600, 24 * 3600, 24 * 3600},
+        {5 * 3600, 5 * 3600, 5 * 3600, 5 * 3600},
+        {2 * 3600, 2 * 3600, 2 * 3600, 2 * 3600},
+    }};
+    struct Calendar {
+      bool enabled = false;                          // false: 24x7, as the contract says
+      std::vector<int> days = {1, 2, 3, 4, 5};       // working weekdays, 0 = Sunday
+      std::vector<core::DaySpan> hours = {{540, 1080}};  // 09:00-18:00
+      std::vector<int> holidays;                     // yyyymmdd
+      std::vector<int> workdays;                     // weekend days worked, yyyymmdd
+      std::vector<std::string> clocks = {"response", "resolution", "onsite", "mitigation"};
+    } calendar;
+  } sla;
 
   struct Staff {
     core::Seconds departure_notice = 3 * 86400;  // the contract: staff changes announced 3 days ahead

@@ -66,6 +66,8 @@ std::optional<std::string> Section::string(std::string_view key) {
 }
 
 std::optional<std::string> Section::one_of(std::string_view key, const std::vector<std::string>& allowed) {
+  if (const toml::node* n = m_table.get(key); n && !n->is_string())
+    fail_at(n->source(), key, fmt::format("{}; expected {}", shown(*n), model::one_of(allowed)));
   auto v = string(key);
   if (v && std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) {
     std::string message = fmt::format("\"{}\"; expected {}", *v, model::one_of(allowed));

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <numeric>
 
 namespace opsdesk::core {
 
@@ -41,6 +40,21 @@ std::string join(std::span<const std::string> parts, std::string_view separator)
   return out;
 }
 
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      lines.emplace_back(text.substr(start));
+      break;
+    }
+    lines.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
 bool is_valid_utf8(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
@@ -67,24 +81,27 @@ bool is_valid_utf8(std::string_view text) {
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(), std::size_t{0});
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
+  // Optimal string alignment: insertions, deletions, substitutions and swaps of neighbours
+  // ("nmae" → "name") each count one.
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.size()];
+  return d[n][m];
 }
 
 std::optional<std::string> closest_match(std::string_view typed, std::span<const std::string> candidates) {
   std::optional<std::string> best;
   std::size_t best_distance = 0;
-  const std::string lowered = to_lower(typed);
+  const std::string lowered = to_lower(trim(typed));
+  if (lowered.empty()) return std::nullopt;
   for (const auto& candidate : candidates) {
     const auto d = edit_distance(lowered, candidate);
     if (!best || d < best_distance) {
@@ -103,7 +120,10 @@ std::optional<long long> parse_int(std::string_view text) {
   if (text.empty()) return std::nullopt;
   const auto* begin = text.data();
   const auto* end = text.data() + text.size();
-  if (*begin == '+') ++begin;
+  if (*begin == '+') {
+    ++begin;
+    if (begin == end || *begin < '0' || *begin > '9') return std::nullopt;
+  }
   const auto [ptr, ec] = std::from_chars(begin, end, value);
   if (ec != std::errc{} || ptr != end) return std::nullopt;
   return value;

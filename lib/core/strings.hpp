@@ -12,6 +12,8 @@ std::string_view trim(std::string_view text);
 std::string to_lower(std::string_view text);
 std::vector<std::string> split(std::string_view text, char separator);
 std::string join(std::span<const std::string> parts, std::string_view separator);
+// Lines without their '\n' (a last line without one is kept).
+std::vector<std::string> split_lines(std::string_view text);
 
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
 bool is_valid_utf8(std::string_view text);

@@ -289,6 +289,31 @@ std::string format_local(Timestamp t, bool seconds) {
   return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute);
 }
 
+namespace {
+std::optional<int> clock_minutes(std::string_view s) {
+  s = trim(s);
+  if (s.size() != 5 || s[2] != ':') return std::nullopt;
+  const auto h = parse_int(s.substr(0, 2));
+  const auto m = parse_int(s.substr(3, 2));
+  if (!h || !m || *h < 0 || *m < 0 || *m > 59 || *h > 24 || (*h == 24 && *m != 0)) return std::nullopt;
+  return static_cast<int>(*h * 60 + *m);
+}
+}  // namespace
+
+std::optional<std::vector<DaySpan>> parse_day_spans(std::string_view text) {
+  std::vector<DaySpan> spans;
+  if (trim(text).empty()) return spans;
+  for (const auto& part : split(text, ',')) {
+    const auto range = split(part, '-');
+    if (range.size() != 2) return std::nullopt;
+    const auto from = clock_minutes(range[0]);
+    const auto to = clock_minutes(range[1]);
+    if (!from || !to || *from >= *to || (!spans.empty() && *from < spans.back().to_minute)) return std::nullopt;
+    spans.push_back({*from, *to});
+  }
+  return spans;
+}
+
 std::string format_relative(Timestamp t, Timestamp now) {
   const Seconds d = t - now;
   const Seconds a = d < 0 ? -d : d;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace opsdesk::core {
 
@@ -49,6 +50,14 @@ std::string format_duration(Seconds s);
 std::string format_rfc3339(Timestamp t);
 // "2026-11-25 14:10" in the local zone (with ":SS" when `seconds`).
 std::string format_local(Timestamp t, bool seconds = false);
+// A span of the day, in minutes after local midnight: [from, to), to at most 1440.
+struct DaySpan {
+  int from_minute = 0;
+  int to_minute = 0;
+};
+// "09:00-12:00,13:00-18:00" → spans in order; "" → none. nullopt when malformed.
+std::optional<std::vector<DaySpan>> parse_day_spans(std::string_view text);
+
 // "12m ago", "in 2h", "just now": for humans only.
 std::string format_relative(Timestamp t, Timestamp now);
 

@@ -34,6 +34,7 @@ template Channel parse<Channel>(std::string_view);
 template PendingReason parse<PendingReason>(std::string_view);
 template LinkKind parse<LinkKind>(std::string_view);
 template Role parse<Role>(std::string_view);
+template Risk parse<Risk>(std::string_view);
 
 std::string_view ref_prefix(TicketType type) { return k_prefixes[static_cast<std::size_t>(type)]; }
 

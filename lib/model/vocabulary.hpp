@@ -24,6 +24,7 @@ enum class Channel { phone, email, onsite, remote, monitor };
 enum class PendingReason { customer, vendor, other };
 enum class LinkKind { caused_by, relates, duplicates, implements };
 enum class Role { admin, manager, engineer, customer, viewer };
+enum class Risk { low, medium, high };
 
 template <typename E> struct Names;
 template <> struct Names<TicketType> {
@@ -58,6 +59,11 @@ template <> struct Names<LinkKind> {
 template <> struct Names<Role> {
   static constexpr std::string_view what = "role";
   static constexpr std::array values = {"admin"sv, "manager"sv, "engineer"sv, "customer"sv, "viewer"sv};
+};
+
+template <> struct Names<Risk> {
+  static constexpr std::string_view what = "risk";
+  static constexpr std::array values = {"low"sv, "medium"sv, "high"sv};
 };
 
 template <typename E>

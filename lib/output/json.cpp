@@ -30,21 +30,23 @@ std::vector<std::string> field_names(const Json& object) {
 namespace {
 
 Json select_object(const Json& object, const std::vector<std::string>& fields) {
+  check_fields(object, fields);
   Json out = Json::object();
-  for (const auto& f : fields) {
-    const auto it = object.find(f);
-    if (it == object.end()) {
-      const auto names = field_names(object);
-      std::string message = fmt::format("unknown field \"{}\" for --json; available: {}", f, core::join(names, ", "));
-      if (const auto guess = core::closest_match(f, names)) message += fmt::format(" (did you mean {}?)", *guess);
-      throw Error(ErrorKind::usage, message);
-    }
-    out[f] = *it;
-  }
+  for (const auto& f : fields) out[f] = object.at(f);
   return out;
 }
 
 }  // namespace
+
+void check_fields(const Json& sample, const std::vector<std::string>& fields) {
+  for (const auto& f : fields) {
+    if (sample.contains(f)) continue;
+    const auto names = field_names(sample);
+    std::string message = fmt::format("unknown field \"{}\" for --json; available: {}", f, core::join(names, ", "));
+    if (const auto guess = core::closest_match(f, names)) message += fmt::format(" (did you mean {}?)", *guess);
+    throw Error(ErrorKind::usage, message);
+  }
+}
 
 Json select_fields(const Json& value, const std::vector<std::string>& fields) {
   if (fields.empty()) return value;

@@ -21,6 +21,9 @@ std::string dump_compact(const Json& value);
 // Keep only `fields` (in that order) of an object or of each object in an array. An unknown
 // field is Error(usage) listing the available ones. Empty `fields` keeps everything.
 Json select_fields(const Json& value, const std::vector<std::string>& fields);
+// Error(usage) unless every name in `fields` is a key of `sample` (an object of the kind
+// being printed), so a script fails the same way on an empty list as on a full one.
+void check_fields(const Json& sample, const std::vector<std::string>& fields);
 // Names of an object's keys.
 std::vector<std::string> field_names(const Json& object);
 

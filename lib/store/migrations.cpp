@@ -112,8 +112,8 @@ CREATE TABLE role_permissions (
 );
 INSERT INTO role_permissions (role, permission) VALUES
   ('admin', 'account.manage'), ('admin', 'audit.read'), ('admin', 'backup.restore'), ('admin', 'backup.run'),
-  ('admin', 'change.approve'), ('admin', 'dbtune.analyze'), ('admin', 'dbtune.apply'), ('admin', 'downtime.manage'),
-  ('admin', 'inspect.run'), ('admin', 'kb.write'), ('admin', 'release.approve'), ('admin', 'report.generate'),
+  ('admin', 'dbtune.analyze'), ('admin', 'dbtune.apply'), ('admin', 'downtime.manage'),
+  ('admin', 'inspect.run'), ('admin', 'kb.write'), ('admin', 'report.generate'),
   ('admin', 'sla.extend.request'), ('admin', 'ticket.close'), ('admin', 'ticket.comment'), ('admin', 'ticket.create'),
   ('admin', 'ticket.import'), ('admin', 'ticket.read'), ('admin', 'ticket.sign'), ('admin', 'ticket.update'),
   ('manager', 'audit.read'), ('manager', 'backup.restore'), ('manager', 'backup.run'), ('manager', 'change.approve'),
@@ -132,7 +132,83 @@ INSERT INTO role_permissions (role, permission) VALUES
   ('viewer', 'audit.read'), ('viewer', 'ticket.read');
 )sql";
 
-constexpr std::array<std::string_view, 2> k_migrations = {k_v1, k_v2};
+// 3: SLA clocks kept per ticket for fast queries, planned downtime, the fields of problems,
+// changes and requests, and the knowledge base with full-text search.
+constexpr std::string_view k_v3 = R"sql(
+ALTER TABLE tickets ADD COLUMN sla_breached INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN root_cause TEXT;
+ALTER TABLE tickets ADD COLUMN workaround TEXT;
+ALTER TABLE tickets ADD COLUMN known_error INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN risk TEXT;
+ALTER TABLE tickets ADD COLUMN plan TEXT;
+ALTER TABLE tickets ADD COLUMN rollback_plan TEXT;
+ALTER TABLE tickets ADD COLUMN test_evidence TEXT;
+ALTER TABLE tickets ADD COLUMN window_start INTEGER;
+ALTER TABLE tickets ADD COLUMN window_end INTEGER;
+ALTER TABLE tickets ADD COLUMN estimate INTEGER;
+CREATE INDEX tickets_breached ON tickets(created_at) WHERE sla_breached = 1;
+
+CREATE TABLE ticket_sla (
+  ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+  clock       TEXT NOT NULL,
+  state       TEXT NOT NULL,
+  start_at    INTEGER NOT NULL,
+  target      INTEGER NOT NULL,
+  elapsed     INTEGER NOT NULL,
+  paused      INTEGER NOT NULL,
+  stopped_at  INTEGER,
+  deadline    INTEGER,
+  warn_at     INTEGER,
+  breached_at INTEGER,
+  PRIMARY KEY (ticket_id, clock)
+);
+CREATE INDEX ticket_sla_running ON ticket_sla(deadline) WHERE state = 'running';
+
+CREATE TABLE downtime (
+  id         INTEGER PRIMARY KEY,
+  system     TEXT,
+  start_at   INTEGER NOT NULL,
+  end_at     INTEGER NOT NULL,
+  reason     TEXT NOT NULL,
+  source     TEXT,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX downtime_start ON downtime(start_at);
+
+CREATE TABLE kb_articles (
+  id         INTEGER PRIMARY KEY,
+  ref        TEXT NOT NULL UNIQUE,
+  title      TEXT NOT NULL,
+  symptoms   TEXT NOT NULL DEFAULT '',
+  cause      TEXT NOT NULL DEFAULT '',
+  fix        TEXT NOT NULL DEFAULT '',
+  tags       TEXT NOT NULL DEFAULT '',
+  system     TEXT,
+  source_ref TEXT,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE VIRTUAL TABLE kb_search USING fts5(title, symptoms, cause, fix, tags, content='kb_articles', content_rowid='id',
+                                          tokenize='trigram');
+CREATE TRIGGER kb_articles_ai AFTER INSERT ON kb_articles BEGIN
+  INSERT INTO kb_search (rowid, title, symptoms, cause, fix, tags)
+  VALUES (new.id, new.title, new.symptoms, new.cause, new.fix, new.tags);
+END;
+CREATE TRIGGER kb_articles_ad AFTER DELETE ON kb_articles BEGIN
+  INSERT INTO kb_search (kb_search, rowid, title, symptoms, cause, fix, tags)
+  VALUES ('delete', old.id, old.title, old.symptoms, old.cause, old.fix, old.tags);
+END;
+CREATE TRIGGER kb_articles_au AFTER UPDATE ON kb_articles BEGIN
+  INSERT INTO kb_search (kb_search, rowid, title, symptoms, cause, fix, tags)
+  VALUES ('delete', old.id, old.title, old.symptoms, old.cause, old.fix, old.tags);
+  INSERT INTO kb_search (rowid, title, symptoms, cause, fix, tags)
+  VALUES (new.id, new.title, new.symptoms, new.cause, new.fix, new.tags);
+END;
+)sql";
+
+constexpr std::array<std::string_view, 3> k_migrations = {k_v1, k_v2, k_v3};
 
 }  // namespace
 

@@ -1,6 +1,10 @@
 #include "store/store.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <random>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
@@ -13,10 +17,14 @@ constexpr std::int64_t k_application_id = 0x4f505344;  // "OPSD"
 
 int user_version(Db& db) { return static_cast<int>(db.one_int("PRAGMA user_version").value_or(0)); }
 
+// Whose file is it? One statement, so that a writer committing a new store between two
+// reads cannot make it look like a foreign database with tables but no id.
 void check_is_store(Db& db) {
-  const auto app = db.one_int("PRAGMA application_id").value_or(0);
+  auto q = db.query("SELECT (SELECT application_id FROM pragma_application_id), (SELECT count(*) FROM sqlite_schema)");
+  q.next();
+  const auto app = q.int64(0);
+  const auto tables = q.int64(1);
   if (app == k_application_id) return;
-  const auto tables = db.one_int("SELECT count(*) FROM sqlite_schema").value_or(0);
   if (app != 0 || tables > 0)
     throw Error(ErrorKind::data,
                 fmt::format("{} is not an opsdesk store (it is some other SQLite database); choose another --db",
@@ -35,8 +43,21 @@ void check_not_newer(Db& db, int version) {
 void set_session_pragmas(Db& db) { db.exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL"); }
 
 // WAL changes the file header: only for a file known to be an opsdesk store of our schema.
-void use_wal(Db& db) {
-  if (db.one_text("PRAGMA journal_mode") != "wal") db.exec("PRAGMA journal_mode = WAL");
+// Switching needs the file to itself, and SQLite answers BUSY at once instead of waiting
+// (to avoid a deadlock) when several processes switch a new store together: retry until
+// the busy timeout.
+void use_wal(Db& db, std::chrono::milliseconds busy_timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  std::minstd_rand jitter(static_cast<unsigned>(::getpid()));
+  while (true) {
+    try {
+      if (db.one_text("PRAGMA journal_mode") != "wal") db.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::busy || std::chrono::steady_clock::now() > deadline) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 + jitter() % 20));
+  }
 }
 
 // Bring the schema to the current version in one write transaction. Several processes may
@@ -79,7 +100,7 @@ std::unique_ptr<Db> open_store(const StoreOptions& options) {
   check_is_store(*db);
   const int version = user_version(*db);
   check_not_newer(*db, version);
-  if (options.write) use_wal(*db);
+  if (options.write) use_wal(*db, options.busy_timeout);
   if (version == schema_version()) return db;
   if (options.write) {
     migrate(*db);
@@ -89,7 +110,7 @@ std::unique_ptr<Db> open_store(const StoreOptions& options) {
   {
     Db writer(options.path, Mode::read_write, options.busy_timeout);
     set_session_pragmas(writer);
-    use_wal(writer);
+    use_wal(writer, options.busy_timeout);
     migrate(writer);
   }
   db = std::make_unique<Db>(options.path, Mode::read_only, options.busy_timeout);

@@ -39,6 +39,16 @@ output::Json to_json(const Ticket& t) {
   j["updated_at"] = core::format_rfc3339(t.updated_at);
   j["pending_reason"] = text_or_null(t.pending_reason);
   j["resolution"] = text_or_null(t.resolution);
+  j["root_cause"] = text_or_null(t.root_cause);
+  j["workaround"] = text_or_null(t.workaround);
+  j["known_error"] = t.known_error;
+  j["risk"] = name_or_null(t.risk);
+  j["plan"] = text_or_null(t.plan);
+  j["rollback_plan"] = text_or_null(t.rollback_plan);
+  j["test_evidence"] = text_or_null(t.test_evidence);
+  j["window_start"] = time_or_null(t.window_start);
+  j["window_end"] = time_or_null(t.window_end);
+  j["estimate"] = t.estimate ? output::Json(core::format_duration(*t.estimate)) : output::Json(nullptr);
   return j;
 }
 

@@ -32,7 +32,9 @@ const std::vector<Rule>& rules() {
       {Action::reopen, "reopen", "reopened", {Status::resolved, Status::closed}, Status::in_progress},
       {Action::close, "close", "closed", {Status::resolved}, Status::closed},
       {Action::cancel, "cancel", "cancelled",
-       {Status::new_, Status::acknowledged, Status::in_progress, Status::pending}, Status::cancelled},
+       {Status::new_, Status::acknowledged, Status::in_progress, Status::pending, Status::draft, Status::submitted,
+        Status::approved},
+       Status::cancelled},
   };
   return k_rules;
 }

@@ -12,7 +12,8 @@ namespace {
 
 constexpr std::string_view k_columns =
     "id, ref, type, title, description, status, priority, system, category, channel, reporter, assignee, "
-    "created_at, acknowledged_at, resolved_at, closed_at, updated_at, pending_reason, resolution";
+    "created_at, acknowledged_at, resolved_at, closed_at, updated_at, pending_reason, resolution, root_cause, "
+    "workaround, known_error, risk, plan, rollback_plan, test_evidence, window_start, window_end, estimate";
 
 template <typename E>
 E enum_column(const store::Query& q, int col) {
@@ -42,6 +43,16 @@ Ticket read_ticket(const store::Query& q) {
   t.updated_at = q.int64(16);
   t.pending_reason = q.opt_text(17);
   t.resolution = q.opt_text(18);
+  t.root_cause = q.opt_text(19);
+  t.workaround = q.opt_text(20);
+  t.known_error = q.int64(21) != 0;
+  if (!q.is_null(22)) t.risk = enum_column<model::Risk>(q, 22);
+  t.plan = q.opt_text(23);
+  t.rollback_plan = q.opt_text(24);
+  t.test_evidence = q.opt_text(25);
+  t.window_start = q.opt_int64(26);
+  t.window_end = q.opt_int64(27);
+  t.estimate = q.opt_int64(28);
   return t;
 }
 
@@ -50,10 +61,13 @@ std::optional<std::string_view> channel_name(const Ticket& t) {
   return model::name(*t.channel);
 }
 
-std::optional<std::string_view> status_name(const std::optional<model::Status>& s) {
-  if (!s) return std::nullopt;
-  return model::name(*s);
+template <typename E>
+std::optional<std::string_view> opt_name(const std::optional<E>& v) {
+  if (!v) return std::nullopt;
+  return model::name(*v);
 }
+
+std::optional<std::string_view> status_name(const std::optional<model::Status>& s) { return opt_name(s); }
 
 template <typename E>
 std::string in_list(const std::vector<E>& values) {
@@ -87,6 +101,30 @@ std::string list_sql(const ListFilter& f, std::vector<store::Param>& params, boo
     sql += " AND (title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')";
     params.emplace_back(pattern);
     params.emplace_back(pattern);
+  }
+  if (f.breached) {
+    sql += " AND (sla_breached = 1 OR id IN (SELECT ticket_id FROM ticket_sla WHERE state = 'running' AND deadline <= ?))";
+    params.emplace_back(f.now);
+  }
+  if (f.at_risk) {
+    sql += " AND id IN (SELECT ticket_id FROM ticket_sla WHERE state = 'running' AND warn_at <= ? AND deadline > ?)";
+    params.emplace_back(f.now);
+    params.emplace_back(f.now);
+  }
+  if (f.due_within) {
+    sql += " AND id IN (SELECT ticket_id FROM ticket_sla WHERE state = 'running' AND deadline > ? AND deadline <= ?)";
+    params.emplace_back(f.now);
+    params.emplace_back(f.now + *f.due_within);
+  }
+  if (f.unsigned_only) {
+    // A party's signature counts while nothing in the record changed after it.
+    constexpr std::string_view k_signed =
+        "EXISTS (SELECT 1 FROM ticket_events s WHERE s.ticket_id = tickets.id AND s.kind = 'signed' "
+        "AND json_extract(s.data, '$.party') = '{}' AND NOT EXISTS (SELECT 1 FROM ticket_events x "
+        "WHERE x.ticket_id = tickets.id AND x.id > s.id AND x.kind IN ('comment', 'work', 'updated', 'resolved', "
+        "'reopened', 'assigned', 'acknowledged')))";
+    sql += fmt::format(" AND status IN ('resolved', 'closed') AND NOT ({} AND {})", fmt::format(k_signed, "engineer"),
+                       fmt::format(k_signed, "customer"));
   }
   if (f.since) {
     sql += " AND created_at >= ?";
@@ -130,10 +168,13 @@ std::int64_t insert(store::Db& db, const Ticket& t) {
   db.run(
           "INSERT INTO tickets (ref, type, title, description, status, priority, system, category, channel, "
           "reporter, assignee, created_at, acknowledged_at, resolved_at, closed_at, updated_at, pending_reason, "
-          "resolution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "resolution, root_cause, workaround, known_error, risk, plan, rollback_plan, test_evidence, window_start, "
+          "window_end, estimate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+          "?, ?)",
           t.ref, model::name(t.type), t.title, t.description, model::name(t.status), model::name(t.priority), t.system,
           t.category, channel_name(t), t.reporter, t.assignee, t.created_at, t.acknowledged_at, t.resolved_at,
-          t.closed_at, t.updated_at, t.pending_reason, t.resolution);
+          t.closed_at, t.updated_at, t.pending_reason, t.resolution, t.root_cause, t.workaround, t.known_error,
+          opt_name(t.risk), t.plan, t.rollback_plan, t.test_evidence, t.window_start, t.window_end, t.estimate);
   return db.last_insert_id();
 }
 
@@ -141,10 +182,12 @@ void update(store::Db& db, const Ticket& t) {
   db.run(
       "UPDATE tickets SET title = ?, description = ?, status = ?, priority = ?, system = ?, category = ?, "
       "channel = ?, reporter = ?, assignee = ?, acknowledged_at = ?, resolved_at = ?, closed_at = ?, "
-      "updated_at = ?, pending_reason = ?, resolution = ? WHERE id = ?",
+      "updated_at = ?, pending_reason = ?, resolution = ?, root_cause = ?, workaround = ?, known_error = ?, risk = ?, "
+      "plan = ?, rollback_plan = ?, test_evidence = ?, window_start = ?, window_end = ?, estimate = ? WHERE id = ?",
       t.title, t.description, model::name(t.status), model::name(t.priority), t.system, t.category, channel_name(t),
       t.reporter, t.assignee, t.acknowledged_at, t.resolved_at, t.closed_at, t.updated_at, t.pending_reason,
-      t.resolution, t.id);
+      t.resolution, t.root_cause, t.workaround, t.known_error, opt_name(t.risk), t.plan, t.rollback_plan,
+      t.test_evidence, t.window_start, t.window_end, t.estimate, t.id);
 }
 
 std::int64_t add_event(store::Db& db, std::int64_t ticket_id, const Event& e) {

@@ -47,6 +47,12 @@ struct ListFilter {
   std::optional<std::string> search;  // in title and description
   std::optional<core::Timestamp> since;
   std::optional<core::Timestamp> until;
+  // SLA and sign-off filters, evaluated at `now`.
+  bool breached = false;                       // a clock ever breached, or running past its deadline
+  bool at_risk = false;                        // a running clock past its warning share, not yet due
+  std::optional<core::Seconds> due_within;     // a running clock due within this
+  bool unsigned_only = false;                  // resolved or closed, not signed by both parties since its last change
+  core::Timestamp now = 0;
   SortKey sort = SortKey::created;
   std::int64_t limit = 0;  // 0: no limit
 };

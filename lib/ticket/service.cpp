@@ -7,19 +7,17 @@
 #include "account/account.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
+#include "ticket/clocks.hpp"
+#include "ticket/internal.hpp"
 #include "ticket/json.hpp"
 #include "ticket/reference.hpp"
 
 namespace opsdesk::ticket {
 
-namespace {
+namespace internal {
 
-using output::Json;
+std::string dump(const output::Json& j) { return output::dump_compact(j); }
 
-std::string dump(const Json& j) { return output::dump_compact(j); }
-
-// When an event happened: `at` if given (not in the future, not before the last change),
-// else now (or the last change, if a clock between hosts ran behind).
 core::Timestamp when(const desk::Session& s, const Ticket& t, std::optional<core::Timestamp> at) {
   const auto last = repo::last_status_change(s.db, t.id).value_or(t.created_at);
   if (!at) return std::max(s.now, last);
@@ -41,12 +39,11 @@ Event make_event(const desk::Session& s, core::Timestamp at, std::string kind) {
   return e;
 }
 
-// The JSON of the fields that differ between two versions of a ticket, for the audit log.
 std::pair<std::string, std::string> diff(const Ticket& before, const Ticket& after) {
-  const Json b = to_json(before);
-  const Json a = to_json(after);
-  Json db = Json::object();
-  Json da = Json::object();
+  const output::Json b = to_json(before);
+  const output::Json a = to_json(after);
+  output::Json db = output::Json::object();
+  output::Json da = output::Json::object();
   for (const auto& item : a.items()) {
     if (b[item.key()] != item.value()) {
       db[item.key()] = b[item.key()];
@@ -58,6 +55,7 @@ std::pair<std::string, std::string> diff(const Ticket& before, const Ticket& aft
 
 void save(const desk::Session& s, const Ticket& before, const Ticket& after, std::string_view action) {
   repo::update(s.db, after);
+  refresh_clocks(s, after);
   auto [b, a] = diff(before, after);
   s.audit(fmt::format("ticket.{}", action), after.ref, std::move(b), std::move(a));
 }
@@ -69,7 +67,10 @@ std::optional<std::string> non_empty(const std::optional<std::string>& v) {
   return std::string(t);
 }
 
-}  // namespace
+}  // namespace internal
+
+using namespace internal;
+using output::Json;
 
 void check_text(std::string_view field, std::string_view value, std::size_t max_bytes) {
   if (!core::is_valid_utf8(value)) throw Error(ErrorKind::data, fmt::format("{} is not valid UTF-8", field));
@@ -100,16 +101,29 @@ Ticket create(const desk::Session& s, const NewTicket& r) {
   t.reporter = non_empty(r.reporter);
   t.assignee = non_empty(r.assignee);
   if (t.assignee) account::check_assignable(s.db, *t.assignee);
-  t.status = Status::new_;
+  const bool planned = t.type == TicketType::change || t.type == TicketType::release;
+  t.status = planned ? Status::draft : Status::new_;  // changes and releases are drafted, then submitted
+  if (r.estimate) {
+    if (t.type != TicketType::request) throw Error(ErrorKind::usage, "--estimate is for requests");
+    if (*r.estimate <= 0) throw Error(ErrorKind::data, "--estimate must be more than 0");
+    t.estimate = r.estimate;
+  }
   t.created_at = at;
   t.updated_at = at;
   const int year = core::to_local(at).year;
   t.ref = format_reference({t.type, year, repo::next_sequence(s.db, t.type, year)});
   t.id = repo::insert(s.db, t);
   Event e = make_event(s, at, "created");
-  e.to = Status::new_;
+  e.to = t.status;
   if (t.assignee) e.data = dump(Json{{"assignee", *t.assignee}});
   repo::add_event(s.db, t.id, e);
+  if (t.estimate && *t.estimate > s.config.ticket.request_work_limit) {
+    Event flag = make_event(s, at, "flagged");
+    flag.data = dump(Json{{"reason", "estimate"}, {"estimate", core::format_duration(*t.estimate)},
+                          {"limit", core::format_duration(s.config.ticket.request_work_limit)}});
+    repo::add_event(s.db, t.id, flag);
+  }
+  refresh_clocks(s, t);
   s.audit("ticket.create", t.ref, std::nullopt, dump(to_json(t)));
   return t;
 }
@@ -253,6 +267,12 @@ core::Seconds log_work(const desk::Session& s, std::string_view ref, core::Secon
   t.updated_at = std::max(t.updated_at, s.now);
   repo::update(s.db, t);
   const auto total = repo::work_logged(s.db, t.id);
+  const auto limit = s.config.ticket.request_work_limit;
+  if (t.type == TicketType::request && total > limit && total - spent <= limit) {  // it just passed the limit
+    Event flag = make_event(s, e.at, "flagged");
+    flag.data = dump(Json{{"reason", "work"}, {"logged", core::format_duration(total)}, {"limit", core::format_duration(limit)}});
+    repo::add_event(s.db, t.id, flag);
+  }
   s.audit("ticket.log-work", t.ref, std::nullopt,
           dump(Json{{"spent", core::format_duration(spent)}, {"total", core::format_duration(total)}}));
   return total;

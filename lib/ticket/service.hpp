@@ -22,6 +22,7 @@ struct NewTicket {
   std::optional<std::string> reporter;
   std::optional<std::string> assignee;
   std::optional<core::Timestamp> at;  // reported earlier (by phone); default now
+  std::optional<core::Seconds> estimate;  // requests: the expected work
 };
 
 // Open a ticket and give it its reference.

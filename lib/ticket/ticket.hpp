@@ -35,6 +35,19 @@ struct Ticket {
   core::Timestamp updated_at = 0;
   std::optional<std::string> pending_reason;
   std::optional<std::string> resolution;
+  // Problems: what caused the incidents and how to live with it until it is fixed.
+  std::optional<std::string> root_cause;
+  std::optional<std::string> workaround;
+  bool known_error = false;
+  // Changes: the plan, the way back, the proof it was tested, and when it will be done.
+  std::optional<model::Risk> risk;
+  std::optional<std::string> plan;
+  std::optional<std::string> rollback_plan;
+  std::optional<std::string> test_evidence;
+  std::optional<core::Timestamp> window_start;
+  std::optional<core::Timestamp> window_end;
+  // Requests: the estimated work (flagged above the contract's small-development limit).
+  std::optional<core::Seconds> estimate;
 };
 
 // One thing that happened to a ticket. `at` is when it happened (an engineer may enter it

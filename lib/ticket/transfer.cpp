@@ -26,7 +26,8 @@ const std::vector<std::string_view>& export_keys() {
       "ref",        "type",       "title",           "description", "status",    "priority",
       "system",     "category",   "channel",         "reporter",    "assignee",  "created_at",
       "acknowledged_at", "resolved_at", "closed_at", "updated_at",  "pending_reason", "resolution",
-      "events"};
+      "root_cause", "workaround", "known_error", "risk", "plan", "rollback_plan", "test_evidence", "window_start",
+      "window_end", "estimate", "events"};
   return k_keys;
 }
 
@@ -78,6 +79,17 @@ class RecordReader {
     if (!s) return std::nullopt;
     if (const auto v = model::from_name<E>(*s)) return v;
     fail(key, fmt::format("\"{}\"; expected {}", *s, model::one_of(model::all_names<E>())));
+  }
+
+  // A boolean; CSV gives "true"/"false" as text.
+  bool flag(std::string_view key) const {
+    const auto v = get(key);
+    if (!v) return false;
+    bool b = false;
+    if (v->get(b) == simdjson::SUCCESS) return b;
+    std::string_view s;
+    if (v->get(s) == simdjson::SUCCESS && (s == "true" || s == "false")) return s == "true";
+    fail(key, fmt::format("{}; expected true or false", simdjson::minify(*v)));
   }
 
   std::optional<core::Timestamp> time(std::string_view key) const {
@@ -213,6 +225,20 @@ Pending read_record(const desk::Session& s, sj::element record, std::string_view
   t.closed_at = r.time("closed_at");
   if (const auto reason = r.name<model::PendingReason>("pending_reason")) t.pending_reason = std::string(model::name(*reason));
   t.resolution = r.text("resolution", k_max_text);
+  t.root_cause = r.text("root_cause", k_max_text);
+  t.workaround = r.text("workaround", k_max_text);
+  t.known_error = r.flag("known_error");
+  t.risk = r.name<model::Risk>("risk");
+  t.plan = r.text("plan", k_max_text);
+  t.rollback_plan = r.text("rollback_plan", k_max_text);
+  t.test_evidence = r.text("test_evidence", k_max_text);
+  t.window_start = r.time("window_start");
+  t.window_end = r.time("window_end");
+  if (const auto estimate = r.text("estimate", 40)) {
+    const auto d = core::try_parse_duration(*estimate);
+    if (!d) r.fail("estimate", fmt::format("\"{}\"; expected a duration like 3d or 16h", *estimate));
+    t.estimate = *d;
+  }
   t.updated_at = r.time("updated_at").value_or(
       std::max({t.created_at, t.acknowledged_at.value_or(0), t.resolved_at.value_or(0), t.closed_at.value_or(0)}));
   if (t.created_at > s.now) r.fail("created_at", "is in the future");
