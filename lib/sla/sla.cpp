@@ -93,7 +93,7 @@ ClockStatus run(Clock clock, const History& h, const Policy& p, core::Timestamp 
       if (m.kind == Kind::extended) later_extension += m.seconds;
       continue;
     }
-    advance(m.at);
+    if (!stopped) advance(m.at);  // the time between a resolution and a reopen is not counted
     if (m.at > now) break;
     switch (m.kind) {
       case Kind::priority: priority = m.priority; break;
