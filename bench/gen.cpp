@@ -12,6 +12,9 @@
 #include <string>
 
 #include "audit/audit.hpp"
+#include "config/config.hpp"
+#include "sla/sla.hpp"
+#include "ticket/clocks.hpp"
 #include "core/time.hpp"
 #include "model/vocabulary.hpp"
 #include "store/db.hpp"
@@ -70,6 +73,8 @@ int make_store(const std::string& path, std::int64_t n) {
   audit::append(*db, end, "wang", "account.bootstrap", "account:wang", std::nullopt, "{}");
   std::mt19937_64 rng(42);
   std::map<std::pair<std::string, int>, std::int64_t> counters;
+  const config::Config config;
+  const auto policy = ticket::sla_policy(config);
   for (std::int64_t i = 0; i < n; ++i) {
     const Made m = make(rng, i, n, end, counters);
     const bool open = m.status != "closed";
@@ -94,6 +99,23 @@ int make_store(const std::string& path, std::int64_t n) {
       event(m.resolved, "resolved", "acknowledged", "resolved");
       event(m.closed, "closed", "resolved", "closed");
     }
+    // The SLA clocks, as the desk keeps them.
+    const auto type = *model::from_name<model::TicketType>(m.type);
+    if (!ticket::has_clocks(config, type)) continue;
+    sla::History h;
+    h.created_at = m.created;
+    h.priority = *model::from_name<model::Priority>(m.priority);
+    if (acked) h.marks.push_back({m.acked, sla::Mark::Kind::acknowledged, h.priority, 0});
+    if (!open) h.marks.push_back({m.resolved, sla::Mark::Kind::resolved, h.priority, 0});
+    bool breached = false;
+    for (const auto& c : sla::evaluate(h, policy, end)) {
+      breached = breached || c.breached_at.has_value();
+      db->run("INSERT INTO ticket_sla (ticket_id, clock, state, start_at, target, elapsed, paused, stopped_at, deadline, "
+              "warn_at, breached_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              *id, sla::clock_name(c.clock), sla::state_name(c.state), c.start, c.target, c.elapsed, c.paused,
+              c.stopped_at, c.deadline, c.warn_at, c.breached_at);
+    }
+    if (breached) db->run("UPDATE tickets SET sla_breached = 1 WHERE id = ?", *id);
   }
   for (const auto& [key, last] : counters)
     db->run("INSERT INTO ticket_counters (prefix, year, last) VALUES (?, ?, ?)", key.first, key.second, last);

@@ -109,10 +109,12 @@ std::vector<sla::ClockStatus> clocks(store::Db& db, const config::Config& config
   return sla::evaluate(history, sla_policy(config), now);
 }
 
-void refresh_clocks(const desk::Session& s, const Ticket& t) {
+namespace {
+
+void write_clocks(const desk::Session& s, const Ticket& t, const std::vector<sla::ClockStatus>& statuses) {
   s.db.run("DELETE FROM ticket_sla WHERE ticket_id = ?", t.id);
   bool breached = false;
-  for (const auto& c : clocks(s.db, s.config, t, s.now)) {
+  for (const auto& c : statuses) {
     breached = breached || c.breached_at.has_value();
     s.db.run("INSERT INTO ticket_sla (ticket_id, clock, state, start_at, target, elapsed, paused, stopped_at, deadline, "
              "warn_at, breached_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -120,6 +122,26 @@ void refresh_clocks(const desk::Session& s, const Ticket& t) {
              c.stopped_at, c.deadline, c.warn_at, c.breached_at);
   }
   s.db.run("UPDATE tickets SET sla_breached = ? WHERE id = ? AND sla_breached != ?", breached, t.id, breached);
+}
+
+}  // namespace
+
+void refresh_clocks(const desk::Session& s, const Ticket& t) { write_clocks(s, t, clocks(s.db, s.config, t, s.now)); }
+
+std::vector<SystemWindow> all_downtime(store::Db& db) {
+  std::vector<SystemWindow> out;
+  auto q = db.query("SELECT system, start_at, end_at FROM downtime ORDER BY start_at");
+  while (q.next()) out.push_back({q.opt_text(0), {q.int64(1), q.int64(2)}});
+  return out;
+}
+
+void store_clocks(const desk::Session& s, const Ticket& t, const std::vector<Event>& events,
+                  const std::vector<SystemWindow>& downtime) {
+  if (!has_clocks(s.config, t.type)) return;
+  std::vector<sla::Window> windows;
+  for (const auto& d : downtime)
+    if ((!d.system || d.system == t.system) && d.window.end > t.created_at) windows.push_back(d.window);
+  write_clocks(s, t, sla::evaluate(sla_history(s.config, t, events, std::move(windows)), sla_policy(s.config), s.now));
 }
 
 }  // namespace opsdesk::ticket

@@ -30,5 +30,13 @@ std::vector<sla::ClockStatus> clocks(store::Db& db, const config::Config& config
 
 // Recompute and store the ticket's clocks (and its "ever breached" flag).
 void refresh_clocks(const desk::Session& s, const Ticket& ticket);
+// Same, for a ticket whose events and the desk's downtime windows are at hand (imports).
+struct SystemWindow {
+  std::optional<std::string> system;  // empty: every system
+  sla::Window window;
+};
+void store_clocks(const desk::Session& s, const Ticket& ticket, const std::vector<Event>& events,
+                  const std::vector<SystemWindow>& downtime);
+std::vector<SystemWindow> all_downtime(store::Db& db);
 
 }  // namespace opsdesk::ticket

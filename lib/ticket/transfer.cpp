@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/strings.hpp"
+#include "ticket/clocks.hpp"
 #include "ticket/json.hpp"
 #include "ticket/reference.hpp"
 #include "ticket/service.hpp"
@@ -277,7 +278,8 @@ Json csv_to_json(const std::vector<std::string>& header, const std::vector<std::
 
 class Importer {
  public:
-  Importer(const desk::Session& s, std::string_view origin) : m_s(s), m_origin(origin) {}
+  Importer(const desk::Session& s, std::string_view origin)
+      : m_s(s), m_origin(origin), m_downtime(all_downtime(s.db)) {}
 
   // One record as JSON text (a JSONL line, or a CSV row turned into JSON).
   void add(std::string_view json, std::size_t line) {
@@ -311,6 +313,7 @@ class Importer {
       repo::add_event(m_s.db, t.id, e);
       if (e.kind == "linked" && e.data) m_links.push_back({t, e, line});
     }
+    store_clocks(m_s, t, p.events, m_downtime);
     ++m_result.count;
     if (!m_result.first) m_result.first = t.ref;
     m_result.last = t.ref;
@@ -345,6 +348,7 @@ class Importer {
   };
   const desk::Session& m_s;
   std::string m_origin;
+  std::vector<SystemWindow> m_downtime;
   sj::parser m_parser;
   ImportResult m_result;
   std::map<std::pair<TicketType, int>, std::int64_t> m_counters;
