@@ -111,7 +111,7 @@ std::string render_record(const ServiceRecord& r, RecordFormat format) {
     std::string text = r.content + signature_lines(r);
     std::string out;
     for (const auto& line : core::split_lines(text)) {
-      if (line.starts_with("|---")) continue;
+      if (line.starts_with("|---") || line == "| | |") continue;
       std::string l = line;
       if (l.starts_with("| ")) {  // "| Key | Value |" → "Key: Value"
         const auto mid = l.find(" | ", 2);

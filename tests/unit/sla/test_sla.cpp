@@ -271,6 +271,22 @@ TEST_CASE("sla::evaluate, with a business calendar") {
   CHECK(resp.deadline == h.created_at + 30 * k_min);  // the response clock stays 24x7
 }
 
+TEST_CASE("sla::evaluate, the README's worked example") {
+  const auto at = [](const char* hhmm) { return core::parse_time(std::string("2026-11-25T") + hhmm + ":00Z", 0); };
+  History h;
+  h.created_at = at("09:00");
+  h.priority = Priority::high;
+  h.downtime = {{at("08:30"), at("09:30")}};
+  h.marks = {mark(at("09:40"), Kind::acknowledged), mark(at("11:00"), Kind::paused), mark(at("13:00"), Kind::unpaused),
+             mark(at("17:00"), Kind::resolved)};
+  const auto all = evaluate(h, contract(), at("18:00"));
+  CHECK(clock(all, Clock::response).elapsed == 10 * k_min);
+  const auto r = clock(all, Clock::resolution);
+  CHECK(r.start == at("09:30"));
+  CHECK(r.elapsed == 5 * k_hour + 30 * k_min);
+  CHECK(r.state == State::met);
+}
+
 TEST_CASE("sla::evaluate, property: the time is all accounted for, and met/breached agree with the deadline") {
   std::mt19937_64 rng(20261125);
   const Policy p = contract();
