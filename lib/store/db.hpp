@@ -62,6 +62,7 @@ void bind_one(Query& q, int index, const T& value) {
   else if constexpr (std::is_same_v<V, bool>) q.bind(index, static_cast<std::int64_t>(value ? 1 : 0));
   else if constexpr (std::is_integral_v<V>) q.bind(index, static_cast<std::int64_t>(value));
   else if constexpr (std::is_floating_point_v<V>) q.bind(index, static_cast<double>(value));
+  else if constexpr (std::is_array_v<std::remove_cvref_t<T>>) q.bind(index, std::string_view(value));  // a literal
   else if constexpr (std::is_pointer_v<V>) {  // a C string; null binds NULL
     if (value) q.bind(index, std::string_view(value));
     else q.bind(index, nullptr);
