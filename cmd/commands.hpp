@@ -13,5 +13,6 @@ void add_audit_command(CLI::App& app, Runtime& rt);
 void add_account_command(CLI::App& app, Runtime& rt);
 void add_downtime_command(CLI::App& app, Runtime& rt);
 void add_kb_command(CLI::App& app, Runtime& rt);
+void add_inspect_command(CLI::App& app, Runtime& rt);
 
 }  // namespace opsdesk::cli

@@ -13,6 +13,9 @@
 
 namespace opsdesk::config {
 
+void read_inspect(Section& s, Config::Inspect& i);
+void read_checks(Section& s, std::vector<Config::Check>& checks);
+
 namespace {
 
 template <typename E>
@@ -121,14 +124,61 @@ Config read_root(const toml::table& root, const std::filesystem::path& origin) {
   s.table("store", [&](Section& t) { read_store(t, c.store); });
   s.table("ticket", [&](Section& t) { read_ticket(t, c.ticket); });
   s.table("sla", [&](Section& t) { read_sla(t, c.sla); });
+  s.table("inspect", [&](Section& t) { read_inspect(t, c.inspect); });
+  read_checks(s, c.checks);
   s.table("staff", [&](Section& t) { read_staff(t, c.staff); });
   s.table("output", [&](Section& t) { read_output(t, c.output); });
   s.finish();
   return c;
 }
 
+// "https://user:secret@host/" → "https://user:<redacted>@host/": never print a password.
+std::string redact_url(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const auto at = url.find('@', scheme + 3);
+  const auto slash = url.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "<redacted>" + url.substr(at);
+}
+
 const char* color_name(ColorMode m) {
   return m == ColorMode::always ? "always" : m == ColorMode::never ? "never" : "auto";
+}
+
+// A check as TOML: the keys that apply to its type, with secrets in URLs hidden.
+toml::table check_table(const Config::Check& k) {
+  toml::table t{{"name", k.name}, {"type", k.type}, {"interval", core::format_duration(k.interval)},
+                {"timeout", core::format_duration(k.timeout)}, {"retries", k.retries},
+                {"open_ticket", k.open_ticket}};
+  auto put = [&](std::string_view key, const std::string& v) {
+    if (!v.empty()) t.insert(key, v);
+  };
+  put("system", k.system);
+  put("metric", k.metric);
+  if (k.warning) t.insert("warning", k.warning->text);
+  if (k.critical) t.insert("critical", k.critical->text);
+  put("path", k.path);
+  put("host", k.host);
+  if (k.port) t.insert("port", k.port);
+  put("url", redact_url(k.url));
+  put("process", k.process_name);
+  put("args", k.process_args);
+  put("target", k.target);
+  if (!k.argv.empty()) {
+    toml::array argv;
+    for (const auto& a : k.argv) argv.push_back(a);
+    t.insert("argv", argv);
+  }
+  put("command", k.command);
+  if (!k.tags.empty()) {
+    toml::array tags;
+    for (const auto& a : k.tags) tags.push_back(a);
+    t.insert("tags", tags);
+  }
+  return t;
 }
 
 template <typename E>
@@ -172,9 +222,15 @@ toml::table to_table(const Config& c) {
                                        {"workdays", workdays}, {"clocks", clocks}});
   }
   toml::table staff{{"departure_notice", core::format_duration(c.staff.departure_notice)}};
+  toml::table inspect{{"parallel", c.inspect.parallel},
+                      {"incident_priority", std::string(model::name(c.inspect.incident_priority))}};
+  toml::array checks;
+  for (const auto& k : c.checks) checks.push_back(check_table(k));
   toml::table output{{"color", color_name(c.output.color)}};
-  return toml::table{{"desk", desk},   {"store", store}, {"ticket", ticket},
-                     {"sla", sla},     {"staff", staff}, {"output", output}};
+  toml::table root{{"desk", desk},   {"store", store},     {"ticket", ticket}, {"sla", sla},
+                   {"staff", staff}, {"output", output},   {"inspect", inspect}};
+  if (!checks.empty()) root.insert("checks", checks);
+  return root;
 }
 
 }  // namespace

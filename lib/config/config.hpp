@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/range.hpp"
 #include "core/time.hpp"
 #include "model/vocabulary.hpp"
 
@@ -56,6 +57,57 @@ struct Config {
       std::vector<std::string> clocks = {"response", "resolution", "onsite", "mitigation"};
     } calendar;
   } sla;
+
+  struct Inspect {
+    int parallel = 8;                                   // checks run at once
+    model::Priority incident_priority = model::Priority::high;  // incidents opened by failing checks
+  } inspect;
+
+  // One health check ([[checks]]). Which keys apply depends on `type`.
+  struct Check {
+    std::string name;
+    std::string system;
+    std::string type;  // disk load memory process tcp http certificate file_age sqlite backup_freshness command
+    std::vector<std::string> tags;
+    std::string metric;  // which measured value the thresholds judge (each type has a default)
+    std::optional<core::Range> warning;
+    std::optional<core::Range> critical;
+    core::Seconds interval = 300;
+    core::Seconds timeout = 10;
+    int retries = 0;
+    core::Seconds retry_delay = 5;
+    std::string timeout_state = "unknown";  // ok, warning, critical, unknown
+    std::string open_ticket = "never";      // never, warning, critical
+    bool auto_resolve = false;
+    std::optional<model::Priority> priority;  // of the incidents it opens
+    // disk, file_age, sqlite, certificate (a PEM file)
+    std::string path;
+    // tcp, certificate (a TLS endpoint)
+    std::string host;
+    int port = 0;
+    std::string send;
+    std::string expect;
+    // http, certificate (an https URL)
+    std::string url;
+    std::vector<int> expect_status;  // empty: 200-399
+    std::string body_contains;
+    std::string header_contains;
+    bool verify = true;
+    std::string ca_file;
+    // process
+    std::string process_name;
+    std::string process_args;
+    // sqlite
+    std::string integrity = "quick";  // quick, full, none
+    std::string query;
+    // backup_freshness
+    std::string target;
+    // command
+    std::vector<std::string> argv;
+    std::string command;  // with shell = true
+    bool shell = false;
+  };
+  std::vector<Check> checks;
 
   struct Staff {
     core::Seconds departure_notice = 3 * 86400;  // the contract: staff changes announced 3 days ahead

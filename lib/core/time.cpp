@@ -314,6 +314,60 @@ std::optional<std::vector<DaySpan>> parse_day_spans(std::string_view text) {
   return spans;
 }
 
+namespace {
+Timestamp local_date(int y, int m, int d) {
+  while (m > 12) {
+    m -= 12;
+    ++y;
+  }
+  return from_local({y, m, d, 0, 0, 0});
+}
+}  // namespace
+
+std::optional<Period> parse_period(std::string_view text) {
+  text = trim(text);
+  Period p;
+  p.name = std::string(text);
+  const auto parts = split(text, '-');
+  const auto year = parts[0].size() == 4 ? parse_int(parts[0]) : std::nullopt;
+  if (!year || *year < 1970 || *year > 9999) return std::nullopt;
+  const int y = static_cast<int>(*year);
+  if (parts.size() == 1) {
+    p.start = local_date(y, 1, 1);
+    p.end = local_date(y + 1, 1, 1);
+    return p;
+  }
+  if (parts.size() == 2 && parts[1].size() == 2 && (parts[1][0] == 'Q' || parts[1][0] == 'q')) {
+    const auto q = parse_int(parts[1].substr(1));
+    if (!q || *q < 1 || *q > 4) return std::nullopt;
+    const int first = static_cast<int>(*q - 1) * 3 + 1;
+    p.start = local_date(y, first, 1);
+    p.end = local_date(y, first + 3, 1);
+    p.name = fmt::format("{}-Q{}", y, *q);
+    return p;
+  }
+  const auto month = parts.size() >= 2 && parts[1].size() == 2 ? parse_int(parts[1]) : std::nullopt;
+  if (!month || *month < 1 || *month > 12) return std::nullopt;
+  const int m = static_cast<int>(*month);
+  if (parts.size() == 2) {
+    p.start = local_date(y, m, 1);
+    p.end = local_date(y, m + 1, 1);
+    return p;
+  }
+  const auto day = parts.size() == 3 && parts[2].size() == 2 ? parse_int(parts[2]) : std::nullopt;
+  if (!day || *day < 1 || *day > days_in_month(y, m)) return std::nullopt;
+  p.start = local_date(y, m, static_cast<int>(*day));
+  p.end = local_midnight(p.start + 36 * 3600);
+  return p;
+}
+
+Period month_of(Timestamp t) {
+  const auto c = to_local(t);
+  return *parse_period(fmt::format("{:04}-{:02}", c.year, c.month));
+}
+
+Period previous_month(Timestamp t) { return month_of(month_of(t).start - 1); }
+
 std::string format_relative(Timestamp t, Timestamp now) {
   const Seconds d = t - now;
   const Seconds a = d < 0 ? -d : d;

@@ -58,6 +58,18 @@ struct DaySpan {
 // "09:00-12:00,13:00-18:00" → spans in order; "" → none. nullopt when malformed.
 std::optional<std::vector<DaySpan>> parse_day_spans(std::string_view text);
 
+// A calendar period in the local zone: "2026-11" (a month), "2026-Q3" (a quarter), "2026"
+// (a year), "2026-11-25" (a day). [start, end); nullopt when malformed.
+struct Period {
+  Timestamp start = 0;
+  Timestamp end = 0;
+  std::string name;
+};
+std::optional<Period> parse_period(std::string_view text);
+// The calendar month holding `t`, and the one before it.
+Period month_of(Timestamp t);
+Period previous_month(Timestamp t);
+
 // "12m ago", "in 2h", "just now": for humans only.
 std::string format_relative(Timestamp t, Timestamp now);
 

@@ -208,7 +208,46 @@ CREATE TRIGGER kb_articles_au AFTER UPDATE ON kb_articles BEGIN
 END;
 )sql";
 
-constexpr std::array<std::string_view, 3> k_migrations = {k_v1, k_v2, k_v3};
+// 4: inspections: each run, each check result, and each check's current state (and the
+// incident it has open).
+constexpr std::string_view k_v4 = R"sql(
+CREATE TABLE inspection_runs (
+  id          INTEGER PRIMARY KEY,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  checks      INTEGER NOT NULL,
+  worst       TEXT NOT NULL,
+  record_ref  TEXT
+);
+CREATE TABLE check_results (
+  id          INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL REFERENCES inspection_runs(id),
+  check_name  TEXT NOT NULL,
+  system      TEXT,
+  type        TEXT NOT NULL,
+  state       TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  attempts    INTEGER NOT NULL,
+  summary     TEXT NOT NULL,
+  long_output TEXT,
+  perfdata    TEXT
+);
+CREATE INDEX check_results_check ON check_results(check_name, at);
+CREATE INDEX check_results_at ON check_results(at);
+CREATE TABLE check_state (
+  check_name TEXT PRIMARY KEY,
+  system     TEXT,
+  state      TEXT NOT NULL,
+  since      INTEGER NOT NULL,
+  last_at    INTEGER NOT NULL,
+  interval   INTEGER NOT NULL,
+  ticket_ref TEXT
+);
+)sql";
+
+constexpr std::array<std::string_view, 4> k_migrations = {k_v1, k_v2, k_v3, k_v4};
 
 }  // namespace
 

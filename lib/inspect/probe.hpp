@@ -1,0 +1,48 @@
+#pragma once
+// The built-in checks: each measures in-process (statvfs, /proc, sockets, OpenSSL, SQLite),
+// without forking helper programs, and the thresholds judge the chosen metric.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "inspect/result.hpp"
+
+namespace opsdesk::inspect {
+
+struct Metric {
+  std::string name;
+  double value = 0;
+  std::string uom;
+  std::optional<double> min;
+  std::optional<double> max;
+};
+
+// What a probe found. A failure that decides the state by itself (connection refused,
+// integrity check failed) sets `forced`.
+struct Measurement {
+  std::optional<State> forced;
+  std::string what;  // the summary after "DISK OK - "
+  std::vector<Metric> metrics;
+  std::string long_output;
+};
+
+struct ProbeContext {
+  core::Timestamp now = 0;
+  // When each backup target was last verified restorable (for backup_freshness), read from
+  // the store before the run; a target missing here has no verified backup.
+  std::map<std::string, core::Timestamp> last_verified;
+};
+
+// Measure `check` (any type but command).
+Measurement measure(const config::Config::Check& check, const ProbeContext& context);
+
+// Turn a measurement into a result: a forced state wins; otherwise the critical range, then
+// the warning range, judge the check's metric.
+Result judge(const config::Config::Check& check, const Measurement& m);
+
+// "12.3 GiB", "512 B".
+std::string human_bytes(double bytes);
+
+}  // namespace opsdesk::inspect
