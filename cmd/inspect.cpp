@@ -1,8 +1,4 @@
 // opsdesk inspect run|list|history|availability.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +7,7 @@
 #include <set>
 
 #include "commands.hpp"
+#include "lock.hpp"
 #include "common.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
@@ -25,26 +22,6 @@ namespace opsdesk::cli {
 namespace {
 
 using Check = config::Config::Check;
-
-// One inspect run at a time per store: a lock file beside it, released when the process ends.
-class RunLock {
- public:
-  explicit RunLock(const std::filesystem::path& store) : m_path(store.string() + ".inspect.lock") {
-    core::make_private_dirs(m_path.parent_path());
-    m_fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (m_fd < 0) throw Error(ErrorKind::io, fmt::format("cannot open the lock file {}", m_path.string()));
-    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0)
-      throw Error(ErrorKind::busy, fmt::format("another inspect run is still going on this store (lock {}); try again later",
-                                               m_path.string()));
-  }
-  ~RunLock() { ::close(m_fd); }
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
-
- private:
-  std::filesystem::path m_path;
-  int m_fd = -1;
-};
 
 output::Color color_of(inspect::State s) {
   switch (s) {
@@ -107,7 +84,7 @@ void add_run(CLI::App* group, Runtime& rt) {
                           cfg.source.empty() ? config::locate(rt.globals.config).path.string() : cfg.source.string()));
       return;
     }
-    const RunLock lock(rt.store_path());
+    const RunLock lock(rt.store_path(), "inspect", "inspect run");
     inspect::ProbeContext ctx;
     ctx.now = rt.now();
     // A short write transaction: the permission is checked (and a new desk gets its admin)

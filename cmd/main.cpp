@@ -41,7 +41,7 @@ constexpr Group k_groups[] = {
     {"init", opsdesk::cli::add_init_command},       {"config", opsdesk::cli::add_config_command},
     {"ticket", opsdesk::cli::add_ticket_command},   {"account", opsdesk::cli::add_account_command},
     {"downtime", opsdesk::cli::add_downtime_command}, {"kb", opsdesk::cli::add_kb_command},
-    {"inspect", opsdesk::cli::add_inspect_command},
+    {"inspect", opsdesk::cli::add_inspect_command},   {"backup", opsdesk::cli::add_backup_command},
     {"audit", opsdesk::cli::add_audit_command},
 };
 

@@ -15,6 +15,7 @@ namespace opsdesk::config {
 
 void read_inspect(Section& s, Config::Inspect& i);
 void read_checks(Section& s, std::vector<Config::Check>& checks);
+void read_backup(Section& s, Config::Backup& b);
 
 namespace {
 
@@ -126,6 +127,7 @@ Config read_root(const toml::table& root, const std::filesystem::path& origin) {
   s.table("sla", [&](Section& t) { read_sla(t, c.sla); });
   s.table("inspect", [&](Section& t) { read_inspect(t, c.inspect); });
   read_checks(s, c.checks);
+  s.table("backup", [&](Section& t) { read_backup(t, c.backup); });
   s.table("staff", [&](Section& t) { read_staff(t, c.staff); });
   s.table("output", [&](Section& t) { read_output(t, c.output); });
   s.finish();
@@ -227,8 +229,42 @@ toml::table to_table(const Config& c) {
   toml::array checks;
   for (const auto& k : c.checks) checks.push_back(check_table(k));
   toml::table output{{"color", color_name(c.output.color)}};
-  toml::table root{{"desk", desk},   {"store", store},     {"ticket", ticket}, {"sla", sla},
-                   {"staff", staff}, {"output", output},   {"inspect", inspect}};
+  auto retention_table = [](const Config::Retention& r) {
+    return toml::table{{"keep_last", r.keep_last},       {"keep_hourly", r.keep_hourly},
+                       {"keep_daily", r.keep_daily},     {"keep_weekly", r.keep_weekly},
+                       {"keep_monthly", r.keep_monthly}, {"keep_yearly", r.keep_yearly},
+                       {"keep_within", core::format_duration(r.keep_within)}};
+  };
+  toml::table backup{{"compression_level", c.backup.compression_level},
+                     {"threads", c.backup.threads},
+                     {"timeout", core::format_duration(c.backup.timeout)},
+                     {"memory_snapshot_limit", c.backup.memory_snapshot_limit},
+                     {"retention", retention_table(c.backup.retention)}};
+  if (!c.backup.repository.empty()) backup.insert("repository", c.backup.repository);
+  if (!c.backup.key_file.empty()) backup.insert("key_file", c.backup.key_file);
+  toml::array backup_targets;
+  for (const auto& t : c.backup.targets) {
+    toml::table tt{{"name", t.name}, {"kind", t.kind}, {"encrypt", t.encrypt}};
+    if (!t.system.empty()) tt.insert("system", t.system);
+    if (!t.path.empty()) tt.insert("path", t.path);
+    if (!t.paths.empty()) {
+      toml::array a;
+      for (const auto& p : t.paths) a.push_back(p);
+      tt.insert("paths", a);
+    }
+    if (!t.argv.empty()) {
+      toml::array a;
+      for (const auto& p : t.argv) a.push_back(p);
+      tt.insert("argv", a);
+    }
+    if (!t.repository.empty()) tt.insert("repository", t.repository);
+    if (!t.key_file.empty()) tt.insert("key_file", t.key_file);
+    if (t.retention) tt.insert("retention", retention_table(*t.retention));
+    backup_targets.push_back(tt);
+  }
+  if (!backup_targets.empty()) backup.insert("targets", backup_targets);
+  toml::table root{{"desk", desk},   {"store", store},   {"ticket", ticket},   {"sla", sla},
+                   {"staff", staff}, {"output", output}, {"inspect", inspect}, {"backup", backup}};
   if (!checks.empty()) root.insert("checks", checks);
   return root;
 }

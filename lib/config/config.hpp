@@ -109,6 +109,49 @@ struct Config {
   };
   std::vector<Check> checks;
 
+  // What `backup prune` keeps, with restic's rules: the newest backup of each of the last N
+  // hours/days/weeks/months/years that have one, the last N, and all within a duration of
+  // the newest; the rules are OR-ed.
+  struct Retention {
+    int keep_last = 0;
+    int keep_hourly = 0;
+    int keep_daily = 0;
+    int keep_weekly = 0;
+    int keep_monthly = 0;
+    int keep_yearly = 0;
+    core::Seconds keep_within = 0;
+    bool empty() const {
+      return !keep_last && !keep_hourly && !keep_daily && !keep_weekly && !keep_monthly && !keep_yearly && !keep_within;
+    }
+  };
+
+  struct BackupTarget {
+    std::string name;
+    std::string system;
+    std::string kind;  // sqlite, files, command
+    std::string path;                  // sqlite: the database
+    std::vector<std::string> paths;    // files: files, directories, globs
+    std::vector<std::string> exclude;  // files: patterns matched against each path and its name
+    std::vector<std::string> argv;     // command: a dump program; its stdout is the backup
+    std::string repository;            // empty: backup.repository
+    bool encrypt = false;
+    std::string key_file;              // empty: backup.key_file
+    std::optional<core::Seconds> timeout;
+    std::optional<int> compression_level;
+    std::optional<Retention> retention;  // empty: backup.retention
+  };
+
+  struct Backup {
+    std::string repository;  // empty: $XDG_DATA_HOME/opsdesk/backups
+    int compression_level = 3;
+    int threads = 0;  // zstd workers; 0: one per CPU
+    std::string key_file;
+    core::Seconds timeout = 600;               // how long a consistent snapshot may take
+    std::int64_t memory_snapshot_limit = 2LL << 30;  // larger SQLite databases are snapshotted to a temp file
+    Retention retention;
+    std::vector<BackupTarget> targets;
+  } backup;
+
   struct Staff {
     core::Seconds departure_notice = 3 * 86400;  // the contract: staff changes announced 3 days ahead
   } staff;

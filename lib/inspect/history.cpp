@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "backup/backup.hpp"
 #include "core/strings.hpp"
 #include "ticket/downtime.hpp"
 #include "ticket/lifecycle.hpp"
@@ -111,14 +112,7 @@ Result read_result(const store::Query& q) {
 
 }  // namespace
 
-std::map<std::string, core::Timestamp> last_verified_backups(store::Db& db) {
-  std::map<std::string, core::Timestamp> out;
-  // The backup module keeps its own table; a store without it has no verified backups.
-  if (!db.one_int("SELECT 1 FROM sqlite_schema WHERE name = 'backup_targets'")) return out;
-  auto q = db.query("SELECT target, last_verified_at FROM backup_targets WHERE last_verified_at IS NOT NULL");
-  while (q.next()) out[q.text(0)] = q.int64(1);
-  return out;
-}
+std::map<std::string, core::Timestamp> last_verified_backups(store::Db& db) { return backup::last_verified(db); }
 
 std::vector<Check> due_checks(store::Db& db, const std::vector<Check>& checks, core::Timestamp now, bool all) {
   if (all) return checks;

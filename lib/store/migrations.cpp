@@ -247,7 +247,49 @@ CREATE TABLE check_state (
 );
 )sql";
 
-constexpr std::array<std::string_view, 4> k_migrations = {k_v1, k_v2, k_v3, k_v4};
+// 5: the index of the backup repositories, the targets' last verified restorable backup, and
+// the restores done.
+constexpr std::string_view k_v5 = R"sql(
+CREATE TABLE backups (
+  id              TEXT PRIMARY KEY,
+  target          TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  repository      TEXT NOT NULL,
+  started_at      INTEGER NOT NULL,
+  finished_at     INTEGER NOT NULL,
+  status          TEXT NOT NULL,
+  error           TEXT,
+  artifact        TEXT,
+  size            INTEGER NOT NULL DEFAULT 0,
+  content_size    INTEGER NOT NULL DEFAULT 0,
+  artifact_sha256 TEXT,
+  content_sha256  TEXT,
+  encrypted       INTEGER NOT NULL DEFAULT 0,
+  manifest        TEXT,
+  verified_at     INTEGER,
+  verified_deep   INTEGER NOT NULL DEFAULT 0,
+  verify_status   TEXT,
+  pruned_at       INTEGER
+);
+CREATE INDEX backups_target ON backups(target, started_at);
+CREATE TABLE backup_targets (
+  target                   TEXT PRIMARY KEY,
+  last_verified_id         TEXT,
+  last_verified_created_at INTEGER,
+  last_verified_at         INTEGER
+);
+CREATE TABLE backup_restores (
+  id            INTEGER PRIMARY KEY,
+  backup_id     TEXT NOT NULL,
+  to_path       TEXT NOT NULL,
+  at            INTEGER NOT NULL,
+  actor         TEXT NOT NULL,
+  in_place      INTEGER NOT NULL DEFAULT 0,
+  safety_backup TEXT
+);
+)sql";
+
+constexpr std::array<std::string_view, 5> k_migrations = {k_v1, k_v2, k_v3, k_v4, k_v5};
 
 }  // namespace
 

@@ -1,0 +1,33 @@
+#include "backup/libarchive.hpp"
+
+#include <dlfcn.h>
+
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "core/error.hpp"
+
+namespace opsdesk::backup {
+
+const Libarchive& libarchive() {
+  static Libarchive la;
+  static std::once_flag once;
+  static std::string problem;
+  std::call_once(once, [] {
+    void* handle = ::dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      problem = fmt::format("libarchive is not installed (Debian package libarchive13): {}", ::dlerror());
+      return;
+    }
+#define OPSDESK_LIBARCHIVE_LOAD(name)                                                        \
+  la.name = reinterpret_cast<decltype(la.name)>(::dlsym(handle, #name));                     \
+  if (!la.name && problem.empty()) problem = fmt::format("libarchive lacks {}", #name);
+    OPSDESK_LIBARCHIVE_FUNCTIONS(OPSDESK_LIBARCHIVE_LOAD)
+#undef OPSDESK_LIBARCHIVE_LOAD
+  });
+  if (!problem.empty()) throw Error(ErrorKind::unavailable, problem);
+  return la;
+}
+
+}  // namespace opsdesk::backup
