@@ -36,7 +36,7 @@ void render_list(Runtime& rt, const std::vector<backup::Backup>& backups) {
 struct BackupOptions {
   std::vector<std::string> targets;
   std::string id, target, to, output;
-  bool quiet = false, all = false, latest = false, deep = false, force = false, in_place = false, dry_run = false,
+  bool quiet = false, all = false, latest = false, deep = false, quick = false, force = false, in_place = false, dry_run = false,
        rescan = false;
   OutputOptions out;
 };
@@ -134,6 +134,7 @@ void add_verify(CLI::App* group, Runtime& rt) {
   cmd->add_flag("--all", o->all, "Every backup");
   cmd->add_option("--target", o->target, "Only this target's backups");
   cmd->add_flag("--deep", o->deep, "Restore into a temp dir and check the content (integrity_check, row counts, file hashes)");
+  cmd->add_flag("--quick", o->quick, "In a deep drill of a SQLite backup, quick_check instead of integrity_check (faster)");
   cmd->add_flag("-q,--quiet", o->quiet, "Print only failures");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
@@ -158,7 +159,7 @@ void add_verify(CLI::App* group, Runtime& rt) {
     output::Json results = output::Json::array();
     bool failed = false;
     for (const auto& b : chosen) {
-      const auto v = backup::verify(cfg, b, o->deep);
+      const auto v = backup::verify(cfg, b, o->deep, o->quick);
       rt.write("backup.run", [&](desk::Session& s) { backup::record_verification(s, b, v); });
       failed = failed || !v.ok;
       results.push_back({{"id", b.id}, {"ok", v.ok}, {"deep", v.deep}, {"detail", v.detail}});

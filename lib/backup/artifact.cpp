@@ -153,7 +153,10 @@ ArtifactWriter::ArtifactWriter(const std::filesystem::path& path, int level, int
   m_state->zstd = ZSTD_createCCtx();
   ZSTD_CCtx_setParameter(m_state->zstd, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(m_state->zstd, ZSTD_c_checksumFlag, 1);
-  if (threads != 1) ZSTD_CCtx_setParameter(m_state->zstd, ZSTD_c_nbWorkers, threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+  // Workers compress in the background while this thread reads and hashes the next input.
+  if (threads != 1)
+    ZSTD_CCtx_setParameter(m_state->zstd, ZSTD_c_nbWorkers,
+                           threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
   if (key) {
     init_sodium();
     m_state->key = key;
@@ -167,9 +170,23 @@ ArtifactWriter::ArtifactWriter(const std::filesystem::path& path, int level, int
 ArtifactWriter::~ArtifactWriter() = default;
 
 void ArtifactWriter::write(std::string_view content) {
-  m_state->content_hash.update(content);
   m_state->info.content_size += content.size();
-  m_state->compress(content, ZSTD_e_continue);
+  if (content.size() < (16u << 20)) {
+    m_state->content_hash.update(content);
+    m_state->compress(content, ZSTD_e_continue);
+    return;
+  }
+  // A large piece (a whole snapshot): hash it on another thread while zstd compresses it.
+  std::thread hashing([&] { m_state->content_hash.update(content); });
+  try {
+    constexpr std::size_t k_feed = 8u << 20;
+    for (std::size_t at = 0; at < content.size(); at += k_feed)
+      m_state->compress(content.substr(at, std::min(k_feed, content.size() - at)), ZSTD_e_continue);
+  } catch (...) {
+    hashing.join();
+    throw;
+  }
+  hashing.join();
 }
 
 ArtifactInfo ArtifactWriter::finish() {

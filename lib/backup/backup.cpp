@@ -436,7 +436,7 @@ std::vector<Backup> rescan(const desk::Session& s) {
   return found;
 }
 
-Verification verify(const config::Config& config, const Backup& b, bool deep) {
+Verification verify(const config::Config& config, const Backup& b, bool deep, bool quick) {
   Verification v{b.id, false, deep, ""};
   try {
     if (!fs::exists(manifest_path(b.repository, b.id))) throw Error(ErrorKind::data, "its manifest is missing");
@@ -467,8 +467,9 @@ Verification verify(const config::Config& config, const Backup& b, bool deep) {
         read_content(config, b, [&](std::string_view c) { file.write(c); });
         file.commit();
       }
-      const auto problems = integrity_problems(db);
-      if (!problems.empty()) throw Error(ErrorKind::data, fmt::format("integrity_check of the restored database: {}", problems.front()));
+      const auto problems = integrity_problems(db, quick);
+      if (!problems.empty())
+        throw Error(ErrorKind::data, fmt::format("{} of the restored database: {}", quick ? "quick_check" : "integrity_check", problems.front()));
       const auto facts = sqlite_facts(db);
       const Json expected = manifest.contains("sqlite") ? manifest["sqlite"]["row_counts"] : Json::object();
       for (const auto& [table, rows] : facts.row_counts) {
@@ -478,7 +479,8 @@ Verification verify(const config::Config& config, const Backup& b, bool deep) {
       }
       if (facts.row_counts.size() != expected.size())
         throw Error(ErrorKind::data, "the restored database has other tables than recorded");
-      v.detail = fmt::format("restore drill ok: integrity_check ok, {} tables with the recorded row counts", facts.row_counts.size());
+      v.detail = fmt::format("restore drill ok: {} ok, {} tables with the recorded row counts", quick ? "quick_check" : "integrity_check",
+                             facts.row_counts.size());
     } else if (b.kind == "files") {
       // The archive is extracted as it streams out of the artifact.
       std::string pending;

@@ -81,7 +81,9 @@ struct Verification {
 };
 // Check the artifact's SHA-256; `deep` restores it into a temporary directory and checks the
 // content (integrity_check and row counts for SQLite, file hashes for files). No store access.
-Verification verify(const config::Config& config, const Backup& b, bool deep);
+// `quick` uses quick_check instead of integrity_check in a deep drill (several times faster; it
+// does not cross-check indexes against their tables).
+Verification verify(const config::Config& config, const Backup& b, bool deep, bool quick = false);
 // Store the outcome (a deep success records the target as verified restorable).
 void record_verification(const desk::Session& s, const Backup& b, const Verification& v);
 

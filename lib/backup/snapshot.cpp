@@ -30,6 +30,8 @@ void open(Handle& h, const std::filesystem::path& path, int flags) {
   if (sqlite3_open_v2(path.c_str(), &h.db, flags, nullptr) != SQLITE_OK) fail(h.db, "open", path);
 }
 
+
+
 std::int64_t int_of(sqlite3* db, const std::string& sql) {
   sqlite3_stmt* st = nullptr;
   std::int64_t v = 0;
@@ -74,7 +76,8 @@ void copy(sqlite3* src, sqlite3* dst, const std::filesystem::path& path, core::S
     const int rc = sqlite3_backup_step(b, -1);
     sqlite3_backup_finish(b);
     if (rc == SQLITE_DONE) return;
-    if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) fail(src, "snapshot", path);
+    if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+      throw Error(ErrorKind::unavailable, fmt::format("cannot snapshot {}: {}", path.string(), sqlite3_errstr(rc)));
     if (std::chrono::steady_clock::now() > deadline)
       throw Error(ErrorKind::unavailable,
                   fmt::format("no consistent snapshot of {} within {}: the database stayed locked by a writer "
@@ -101,6 +104,8 @@ SqliteFacts snapshot_sqlite(const std::filesystem::path& path, core::Seconds tim
   std::filesystem::path temp;
   Handle dst;
   if (in_memory) {
+    // (Not the memdb VFS, whose contiguous buffer could be handed over without a copy: it
+    // cannot read a copy of a WAL-mode database.)
     open(dst, ":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   } else {
     temp = temp_dir / fmt::format(".snapshot-{}-{}.db", ::getpid(), std::chrono::steady_clock::now().time_since_epoch().count());
@@ -119,11 +124,11 @@ SqliteFacts snapshot_sqlite(const std::filesystem::path& path, core::Seconds tim
   if (in_memory) {
     sqlite3_int64 n = 0;
     unsigned char* bytes = sqlite3_serialize(dst.db, "main", &n, 0);
-    if (!bytes && n > 0) throw Error(ErrorKind::internal, "cannot serialize the snapshot (out of memory?)");
+    if (!bytes || n < 0) throw Error(ErrorKind::internal, "cannot serialize the snapshot (out of memory?)");
     std::unique_ptr<unsigned char, void (*)(void*)> guard(bytes, sqlite3_free);
-    constexpr sqlite3_int64 k_piece = 1 << 20;
-    for (sqlite3_int64 at = 0; at < n; at += k_piece)
-      sink({reinterpret_cast<const char*>(bytes) + at, static_cast<std::size_t>(std::min(k_piece, n - at))});
+    sqlite3_close_v2(dst.db);  // the copy is in `bytes` now: give the memory back before compressing
+    dst.db = nullptr;
+    sink({reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(n)});  // all at once
   } else {
     sqlite3_close_v2(dst.db);
     dst.db = nullptr;
@@ -152,13 +157,13 @@ SqliteFacts sqlite_facts(const std::filesystem::path& path) {
   return facts(h.db);
 }
 
-std::vector<std::string> integrity_problems(const std::filesystem::path& path) {
+std::vector<std::string> integrity_problems(const std::filesystem::path& path, bool quick) {
   Handle h;
   open(h, path, SQLITE_OPEN_READONLY);
   sqlite3_exec(h.db, "PRAGMA cache_size = -1048576; PRAGMA mmap_size = 2147418112", nullptr, nullptr, nullptr);
   std::vector<std::string> problems;
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(h.db, "PRAGMA integrity_check(50)", -1, &st, nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v2(h.db, quick ? "PRAGMA quick_check(50)" : "PRAGMA integrity_check(50)", -1, &st, nullptr) != SQLITE_OK)
     return {fmt::format("cannot check: {}", sqlite3_errmsg(h.db))};
   int rc = 0;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) problems.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));

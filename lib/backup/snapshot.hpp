@@ -34,8 +34,8 @@ void copy_sqlite(const std::filesystem::path& from, const std::filesystem::path&
 // The facts of a database file (a restored copy), read with a large cache.
 SqliteFacts sqlite_facts(const std::filesystem::path& path);
 
-// PRAGMA integrity_check with a large cache and memory map (several times faster); the
-// problems found, empty when "ok".
-std::vector<std::string> integrity_problems(const std::filesystem::path& path);
+// PRAGMA integrity_check (or quick_check) with a large cache and memory map (several times
+// faster); the problems found, empty when "ok".
+std::vector<std::string> integrity_problems(const std::filesystem::path& path, bool quick = false);
 
 }  // namespace opsdesk::backup
