@@ -206,7 +206,7 @@ void add_prune(CLI::App* group, Runtime& rt) {
     const RunLock lock(rt.store_path(), "backup", "backup run or prune");
     const auto target = o->target.empty() ? std::nullopt : std::optional(o->target);
     const auto plan = rt.write("backup.run", [&](desk::Session& s) {
-      auto p = backup::plan_prune(s.db, s.config, target);
+      auto p = backup::plan_prune(s.db, s.config, target, s.now);
       if (!o->dry_run) backup::prune(s, p);
       return p;
     });

@@ -593,7 +593,8 @@ void record_restore(const desk::Session& s, const Backup& b, const Restored& r) 
           output::dump_compact(Json{{"to", r.path.string()}, {"safety_backup", r.safety_backup ? Json(*r.safety_backup) : Json(nullptr)}}));
 }
 
-std::vector<PruneDecision> plan_prune(store::Db& db, const config::Config& config, const std::optional<std::string>& only) {
+std::vector<PruneDecision> plan_prune(store::Db& db, const config::Config& config, const std::optional<std::string>& only,
+                                      core::Timestamp now) {
   std::vector<PruneDecision> plan;
   const auto verified = [&] {
     std::map<std::string, std::string> ids;
@@ -618,7 +619,7 @@ std::vector<PruneDecision> plan_prune(store::Db& db, const config::Config& confi
       times.push_back(b.started_at);
       protect.push_back(verified.contains(name) && verified.at(name) == b.id);
     }
-    for (const auto& d : apply_retention(times, protect, policy)) plan.push_back({backups[d.index], d.keep, d.reasons});
+    for (const auto& d : apply_retention(times, protect, policy, now)) plan.push_back({backups[d.index], d.keep, d.reasons});
   }
   std::sort(plan.begin(), plan.end(), [](const PruneDecision& a, const PruneDecision& b) {
     return a.backup.target != b.backup.target ? a.backup.target < b.backup.target : a.backup.started_at > b.backup.started_at;

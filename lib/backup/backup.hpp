@@ -109,7 +109,8 @@ struct PruneDecision {
   std::vector<std::string> reasons;
 };
 // What the retention policy keeps of each target's backups (Error(config) for an empty policy).
-std::vector<PruneDecision> plan_prune(store::Db& db, const config::Config& config, const std::optional<std::string>& target);
+std::vector<PruneDecision> plan_prune(store::Db& db, const config::Config& config, const std::optional<std::string>& target,
+                                      core::Timestamp now);
 // Remove the files of the backups not kept and mark them pruned.
 void prune(const desk::Session& s, const std::vector<PruneDecision>& plan);
 

@@ -34,8 +34,22 @@ struct Rule {
 
 }  // namespace
 
+// `t` moved back by `d` the way restic does: whole days on the calendar, the rest in time.
+core::Timestamp minus_calendar(core::Timestamp t, core::Seconds d) {
+  auto c = core::to_local(t);
+  c.day -= static_cast<int>(d / 86400);
+  while (c.day < 1) {
+    if (--c.month < 1) {
+      c.month = 12;
+      --c.year;
+    }
+    c.day += core::days_in_month(c.year, c.month);
+  }
+  return core::from_local(c) - d % 86400;
+}
+
 std::vector<Decision> apply_retention(const std::vector<core::Timestamp>& times, const std::vector<bool>& protect,
-                                      const config::Config::Retention& p) {
+                                      const config::Config::Retention& p, core::Timestamp now) {
   if (p.empty())
     throw Error(ErrorKind::config, "the retention policy is empty: prune would remove every backup; set [backup.retention] "
                                    "keep_last, keep_daily, ... (or a target's retention)");
@@ -73,7 +87,9 @@ std::vector<Decision> apply_retention(const std::vector<core::Timestamp>& times,
   std::vector<std::optional<long long>> last_bucket(std::size(rules));
   std::vector<int> used(std::size(rules), 0);
   for (const auto& r : rules) left.push_back(r.count);
-  const core::Timestamp newest = order.empty() ? 0 : times[order.front()];
+  core::Timestamp newest = 0;  // the newest backup that is not in the future
+  for (const auto t : times)
+    if (t > newest && t < now) newest = t;
   for (std::size_t pos = 0; pos < order.size(); ++pos) {
     const std::size_t i = order[pos];
     Decision& d = out[i];
@@ -81,13 +97,17 @@ std::vector<Decision> apply_retention(const std::vector<core::Timestamp>& times,
     for (std::size_t r = 0; r < std::size(rules); ++r) {
       if (left[r] == 0) continue;
       const long long bucket = rules[r].bucket(times[i], pos);
-      if (last_bucket[r] == bucket) continue;  // an older backup of a bucket already kept
+      const bool oldest = pos + 1 == order.size();
+      // An older backup of a bucket already kept goes, unless it is the oldest of all and the
+      // rule has counts left.
+      if (last_bucket[r] == bucket && !oldest) continue;
+      const bool same = last_bucket[r] == bucket;
       last_bucket[r] = bucket;
       if (left[r] > 0) --left[r];
       d.keep = true;
-      d.reasons.push_back(fmt::format("{} {}", rules[r].name, ++used[r]));
+      d.reasons.push_back(same ? fmt::format("oldest {}", rules[r].name) : fmt::format("{} {}", rules[r].name, ++used[r]));
     }
-    if (p.keep_within > 0 && times[i] > newest - p.keep_within) {
+    if (p.keep_within > 0 && times[i] > minus_calendar(newest, p.keep_within)) {
       d.keep = true;
       d.reasons.push_back(fmt::format("within {}", core::format_duration(p.keep_within)));
     }

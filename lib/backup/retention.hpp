@@ -3,7 +3,9 @@
 // the newest backup of each calendar bucket (hour, day, Monday-to-Sunday week, month, year,
 // in the desk's time zone) is kept until the rule's count of buckets is used up; buckets
 // without a backup do not count; "last" keeps the newest N; "within" keeps everything within
-// a duration of the newest backup; the rules are OR-ed, so one backup can fill several.
+// a duration of the newest backup (not counting backups dated in the future of `now`); the rules
+// are OR-ed, so one backup can fill several; a rule with counts left also keeps the oldest
+// backup (restic 0.17: the longest history while counts are left).
 #include <string>
 #include <vector>
 
@@ -21,6 +23,6 @@ struct Decision {
 // `times` in any order; `protect` marks backups that are never removed (the newest verified
 // backup of the target). Error(config) for an empty policy.
 std::vector<Decision> apply_retention(const std::vector<core::Timestamp>& times, const std::vector<bool>& protect,
-                                      const config::Config::Retention& policy);
+                                      const config::Config::Retention& policy, core::Timestamp now);
 
 }  // namespace opsdesk::backup
