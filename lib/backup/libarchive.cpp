@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <clocale>
 #include <mutex>
+#include <string_view>
 
 #include "core/error.hpp"
 
@@ -15,6 +17,11 @@ const Libarchive& libarchive() {
   static std::once_flag once;
   static std::string problem;
   std::call_once(once, [] {
+    // libarchive converts names through the locale's character set; in the C locale any name
+    // that is not ASCII fails (or crashes the pax writer). File names here are UTF-8.
+    const char* current = std::setlocale(LC_CTYPE, nullptr);
+    if (!current || std::string_view(current) == "C" || std::string_view(current) == "POSIX")
+      std::setlocale(LC_CTYPE, "C.UTF-8");
     void* handle = ::dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
       problem = fmt::format("libarchive is not installed (Debian package libarchive13): {}", ::dlerror());

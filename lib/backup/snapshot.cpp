@@ -76,6 +76,7 @@ void copy(sqlite3* src, sqlite3* dst, const std::filesystem::path& path, core::S
     const int rc = sqlite3_backup_step(b, -1);
     sqlite3_backup_finish(b);
     if (rc == SQLITE_DONE) return;
+    if (rc == SQLITE_NOTADB) throw Error(ErrorKind::data, fmt::format("{} is not a SQLite database", path.string()));
     if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
       throw Error(ErrorKind::unavailable, fmt::format("cannot snapshot {}: {}", path.string(), sqlite3_errstr(rc)));
     if (std::chrono::steady_clock::now() > deadline)
@@ -97,9 +98,13 @@ SqliteFacts snapshot_sqlite(const std::filesystem::path& path, core::Seconds tim
   Handle src;
   open(src, path, SQLITE_OPEN_READONLY);
   sqlite3_busy_timeout(src.db, 200);
-  const std::int64_t size = int_of(src.db, "PRAGMA page_count") * int_of(src.db, "PRAGMA page_size");
-  if (size == 0 && int_of(src.db, "SELECT count(*) FROM sqlite_schema") == 0 && std::filesystem::file_size(path, ec) > 0)
-    throw Error(ErrorKind::data, fmt::format("{} is not a SQLite database", path.string()));
+  // The size decides memory or temp file; the file (and its WAL) tell it without a lock.
+  const auto file_size = [&](const std::filesystem::path& p) {
+    std::error_code e;
+    const auto n = std::filesystem::file_size(p, e);
+    return e ? std::int64_t{0} : static_cast<std::int64_t>(n);
+  };
+  const std::int64_t size = file_size(path) + file_size(path.string() + "-wal");
   const bool in_memory = size <= memory_limit;
   std::filesystem::path temp;
   Handle dst;

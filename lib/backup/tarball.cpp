@@ -74,7 +74,7 @@ class TarWriter {
     e.mode = st.st_mode & 07777;
     e.mtime = st.st_mtime;
     std::unique_ptr<archive_entry, EntryDeleter> entry(libarchive().archive_entry_new());
-    libarchive().archive_entry_set_pathname(entry.get(), stored.c_str());
+    libarchive().archive_entry_set_pathname_utf8(entry.get(), stored.c_str());
     libarchive().archive_entry_set_perm(entry.get(), static_cast<mode_t>(e.mode));
     libarchive().archive_entry_set_mtime(entry.get(), st.st_mtime, st.st_mtim.tv_nsec);
     libarchive().archive_entry_set_uid(entry.get(), st.st_uid);
@@ -86,7 +86,7 @@ class TarWriter {
       e.type = "symlink";
       e.link = target;
       libarchive().archive_entry_set_filetype(entry.get(), AE_IFLNK);
-      libarchive().archive_entry_set_symlink(entry.get(), target.c_str());
+      libarchive().archive_entry_set_symlink_utf8(entry.get(), target.c_str());
       header(entry.get(), name);
     } else if (S_ISDIR(st.st_mode)) {
       e.type = "dir";
@@ -230,7 +230,9 @@ std::vector<FileEntry> extract_tar(const std::function<std::string_view()>& sour
     const int rc = libarchive().archive_read_next_header(a.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
     if (rc < ARCHIVE_WARN) archive_error(a.get(), "read the archive");
-    const std::string name = libarchive().archive_entry_pathname(entry);
+    const char* raw_name = libarchive().archive_entry_pathname_utf8(entry);
+    if (!raw_name) raw_name = libarchive().archive_entry_pathname(entry);
+    const std::string name = raw_name ? raw_name : "";
     if (name == ".") continue;
     const auto rel = safe_relative(name);
     if (!rel) throw Error(ErrorKind::data, fmt::format("the archive holds an unsafe path: {}", name));
@@ -251,7 +253,9 @@ std::vector<FileEntry> extract_tar(const std::function<std::string_view()>& sour
       dir_times.emplace_back(target, e.mtime);
     } else if (type == AE_IFLNK) {
       e.type = "symlink";
-      e.link = libarchive().archive_entry_symlink(entry) ? libarchive().archive_entry_symlink(entry) : "";
+      const char* link = libarchive().archive_entry_symlink_utf8(entry);
+      if (!link) link = libarchive().archive_entry_symlink(entry);
+      e.link = link ? link : "";
       if (::symlink(e.link.c_str(), target.c_str()) != 0)
         throw Error(ErrorKind::io, fmt::format("cannot create the symlink {}: {}", target.string(), std::strerror(errno)));
       const timespec times[2] = {{e.mtime, 0}, {e.mtime, 0}};
