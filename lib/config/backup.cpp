@@ -35,6 +35,7 @@ void read_target(Section& s, Config::BackupTarget& t) {
   t.name = s.string("name").value_or("");
   if (!valid_name(t.name))
     s.fail("name", fmt::format("\"{}\"; expected 1-64 letters, digits, '.', '_' or '-' (it names files)", t.name));
+  s.rename(fmt::format("backup.targets[\"{}\"]", t.name));
   const auto kind = s.one_of("kind", {"sqlite", "files", "command"});
   if (!kind) s.fail("kind", "missing; expected one of sqlite, files, command");
   t.kind = *kind;

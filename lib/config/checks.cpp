@@ -54,6 +54,7 @@ void read_check(Section& s, Config::Check& c) {
   const auto name = s.string("name");
   if (!name || name->empty()) s.fail("name", "missing; every check needs a name");
   c.name = *name;
+  s.rename(fmt::format("checks[\"{}\"]", c.name));
   const auto type = s.one_of("type", type_names());
   if (!type) s.fail("type", fmt::format("missing; expected one of {}", core::join(type_names(), ", ")));
   c.type = *type;

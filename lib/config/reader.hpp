@@ -36,6 +36,8 @@ class Section {
 
   [[noreturn]] void fail(std::string_view key, const std::string& message) const;
   const std::string& prefix() const { return m_prefix; }
+  // Name this section in later messages (checks["root-disk"] instead of checks[0]).
+  void rename(std::string prefix) { m_prefix = std::move(prefix); }
   const std::filesystem::path& file() const { return m_file; }
 
  private:

@@ -78,6 +78,13 @@ std::optional<TicketAction> follow_incident(const desk::Session& s, const Check&
     ticket_ref.reset();
     return std::nullopt;
   }
+  if (r.state != State::ok) {
+    // Better or unknown, but not recovered: say so once, keep the incident open.
+    if (previous == r.state) return std::nullopt;
+    ticket::comment(s, *ticket_ref, fmt::format("{} is now {}: {}", c.name, state_name(r.state), r.summary), std::nullopt);
+    return TicketAction{c.name, *ticket_ref, "commented"};
+  }
+  if (previous == State::ok) return std::nullopt;  // recovered earlier and said so
   ticket::comment(s, *ticket_ref, fmt::format("{} recovered: {}", c.name, r.summary), std::nullopt);
   if (!c.auto_resolve) return TicketAction{c.name, *ticket_ref, "commented"};
   ticket::TransitionOptions o;

@@ -14,9 +14,13 @@ namespace {
 
 constexpr std::array<std::string_view, 4> k_names = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
 
+// Perfdata values are written in [-0-9.] only: no exponent, whatever the magnitude.
 std::string number(double v) {
-  if (std::floor(v) == v && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
-  return fmt::format("{:.6g}", v);
+  if (std::floor(v) == v && std::fabs(v) < 9e18) return fmt::format("{}", static_cast<long long>(v));
+  std::string s = fmt::format("{:.9f}", v);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s == "-0" ? "0" : s;
 }
 
 std::optional<double> to_number(std::string_view s) {
@@ -98,7 +102,7 @@ std::vector<Perfdatum> parse_perfdata(std::string_view text) {
       if (i >= text.size() || text[i] != '=') ok = false;
     } else {
       while (i < text.size() && text[i] != '=' && text[i] != ' ') p.label += text[i++];
-      if (i >= text.size() || text[i] != '=') ok = false;
+      if (i >= text.size() || text[i] != '=') continue;  // a word without '=': skip just that word
     }
     // The rest of this item: up to the next space.
     const std::size_t start = i < text.size() ? i + 1 : i;
