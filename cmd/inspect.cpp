@@ -97,6 +97,8 @@ void add_run(CLI::App* group, Runtime& rt) {
       if (!o->quiet) rt.note(fmt::format("nothing is due ({} checks selected); --all runs them now", selected.size()));
       return;
     }
+    if (std::any_of(due.begin(), due.end(), [](const Check& c) { return c.type == "process"; }))
+      ctx.processes = std::make_shared<const std::vector<inspect::ProcessInfo>>(inspect::list_processes());
     const auto results = inspect::run_checks(due, cfg.inspect.parallel, ctx);
     const auto rec = rt.write("inspect.run", [&](desk::Session& s) {
       return inspect::record_run(s, cfg.checks, results, ctx.now, o->record);

@@ -63,21 +63,26 @@ std::optional<core::Timestamp> Runtime::parse_time_opt(const std::string& value,
 
 void Runtime::note(const std::string& text) { std::cerr << "opsdesk: " << text << '\n'; }
 
-std::unique_ptr<store::Db> Runtime::open(bool write) {
+store::Db& Runtime::connection(bool write) {
+  if (m_db && (m_db_writes || !write)) return *m_db;
+  if (m_db_users > 1) throw Error(ErrorKind::internal, "a write was started inside a read of the store");
   store::StoreOptions options;
   options.path = store_path();
   options.write = write;
   options.busy_timeout = std::chrono::milliseconds(config().store.busy_timeout * 1000);
-  return store::open_store(options);
+  m_db.reset();
+  m_db = store::open_store(options);
+  m_db_writes = write;
+  return *m_db;
 }
 
-Runtime::Writer::Writer(Runtime& rt, std::string_view permission) {
+Runtime::Writer::Writer(Runtime& rt, std::string_view permission) : m_use(rt) {
   const auto now = rt.now();
   const auto who = rt.identity();
-  m_db = rt.open(true);
-  m_tx = std::make_unique<store::Transaction>(*m_db, true);
-  const auto actor = account::resolve(*m_db, who, true, now);
-  m_session = std::make_unique<desk::Session>(desk::Session{*m_db, rt.config(), actor.name, now, actor.role});
+  auto& db = rt.connection(true);
+  m_tx = std::make_unique<store::Transaction>(db, true);
+  const auto actor = account::resolve(db, who, true, now);
+  m_session = std::make_unique<desk::Session>(desk::Session{db, rt.config(), actor.name, now, actor.role});
   if (actor.bootstrapped)
     rt.note(fmt::format("{} is the first account of this store and is now its admin", actor.name));
   account::require(*m_session, permission);
@@ -87,13 +92,13 @@ Runtime::Writer::~Writer() = default;
 
 void Runtime::Writer::commit() { m_tx->commit(); }
 
-Runtime::Reader::Reader(Runtime& rt, std::string_view permission) {
+Runtime::Reader::Reader(Runtime& rt, std::string_view permission) : m_use(rt) {
   const auto now = rt.now();
   const auto who = rt.identity();
-  m_db = rt.open(false);
-  m_tx = std::make_unique<store::Transaction>(*m_db, false);
-  const auto actor = account::resolve(*m_db, who, false, now);
-  m_session = std::make_unique<desk::Session>(desk::Session{*m_db, rt.config(), actor.name, now, actor.role});
+  auto& db = rt.connection(false);
+  m_tx = std::make_unique<store::Transaction>(db, false);
+  const auto actor = account::resolve(db, who, false, now);
+  m_session = std::make_unique<desk::Session>(desk::Session{db, rt.config(), actor.name, now, actor.role});
   account::require(*m_session, permission);
 }
 

@@ -69,6 +69,15 @@ class Runtime {
   void note(const std::string& text);
 
  private:
+  // Counts the readers and writers alive on the connection, so it is never
+  // swapped from under one of them.
+  struct DbUse {
+    explicit DbUse(Runtime& owner) : rt(owner) { ++rt.m_db_users; }
+    ~DbUse() { --rt.m_db_users; }
+    DbUse(const DbUse&) = delete;
+    DbUse& operator=(const DbUse&) = delete;
+    Runtime& rt;
+  };
   class Writer {
    public:
     Writer(Runtime& rt, std::string_view permission);
@@ -77,7 +86,7 @@ class Runtime {
     void commit();
 
    private:
-    std::unique_ptr<store::Db> m_db;
+    DbUse m_use;
     std::unique_ptr<store::Transaction> m_tx;
     std::unique_ptr<desk::Session> m_session;
   };
@@ -88,12 +97,16 @@ class Runtime {
     desk::Session& session() { return *m_session; }
 
    private:
-    std::unique_ptr<store::Db> m_db;
+    DbUse m_use;
     std::unique_ptr<store::Transaction> m_tx;
     std::unique_ptr<desk::Session> m_session;
   };
 
-  std::unique_ptr<store::Db> open(bool write);
+  // The store connection, opened once per process (a writer serves reads too).
+  store::Db& connection(bool write);
+  std::unique_ptr<store::Db> m_db;
+  bool m_db_writes = false;
+  int m_db_users = 0;  // readers and writers alive on m_db
 
   std::optional<config::Config> m_config;
   std::optional<output::Terminal> m_term;

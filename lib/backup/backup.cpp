@@ -117,7 +117,7 @@ void run_dump(const std::vector<std::string>& args, const std::function<void(std
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
   try {
     while (open_out || open_err) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
       if (left <= 0) {
         ::kill(-pid, SIGKILL);
         throw Error(ErrorKind::unavailable, fmt::format("{} did not finish within {}", args[0], core::format_duration(timeout)));

@@ -44,8 +44,10 @@ struct SslDeleter {
   void operator()(X509* x) const { X509_free(x); }
 };
 
+// Rounded up: a poll that returns "nothing yet" has then really reached the
+// deadline, so the caller's timed_out() agrees with it.
 int remaining_ms(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left > 0 ? static_cast<int>(left) : 0;
 }
 

@@ -1,6 +1,7 @@
 #include "inspect/probe.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -87,36 +88,29 @@ Measurement memory() {
 }
 
 std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
 }
 
-Measurement process(const config::Config::Check& c) {
-  DIR* dir = ::opendir("/proc");
-  if (!dir) return failed(State::unknown, "cannot read /proc");
-  const auto self = ::getpid();
+Measurement process(const config::Config::Check& c, const ProbeContext& ctx) {
+  const auto table = ctx.processes ? ctx.processes : std::make_shared<const std::vector<ProcessInfo>>(list_processes());
   int count = 0;
-  while (const dirent* e = ::readdir(dir)) {
-    const auto pid = core::parse_int(e->d_name);
-    if (!pid || *pid == self) continue;
-    const std::string base = std::string("/proc/") + e->d_name;
-    std::string comm = slurp(base + "/comm");
-    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
-    if (comm.empty()) continue;  // gone meanwhile
-    std::string cmdline = slurp(base + "/cmdline");
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (!c.process_name.empty() && comm != c.process_name) {
+  for (const auto& p : *table) {
+    if (!c.process_name.empty() && p.comm != c.process_name) {
       // comm is cut at 15 characters; compare the program's own name too.
-      const auto first = cmdline.substr(0, cmdline.find(' '));
+      const auto first = p.cmdline.substr(0, p.cmdline.find(' '));
       const auto slash = first.rfind('/');
       if ((slash == std::string::npos ? first : first.substr(slash + 1)) != c.process_name) continue;
     }
-    if (!c.process_args.empty() && cmdline.find(c.process_args) == std::string::npos) continue;
+    if (!c.process_args.empty() && p.cmdline.find(c.process_args) == std::string::npos) continue;
     ++count;
   }
-  ::closedir(dir);
   Measurement m;
   const std::string which = !c.process_name.empty() ? fmt::format("named '{}'", c.process_name)
                                                      : fmt::format("with args '{}'", c.process_args);
@@ -210,6 +204,29 @@ std::string upper(std::string s) {
 
 }  // namespace
 
+std::vector<ProcessInfo> list_processes() {
+  std::vector<ProcessInfo> out;
+  DIR* dir = ::opendir("/proc");
+  if (!dir) return out;
+  const auto self = ::getpid();
+  while (const dirent* e = ::readdir(dir)) {
+    const auto pid = core::parse_int(e->d_name);
+    if (!pid || *pid == self) continue;
+    const std::string base = std::string("/proc/") + e->d_name;
+    ProcessInfo p;
+    p.pid = static_cast<int>(*pid);
+    p.comm = slurp(base + "/comm");
+    while (!p.comm.empty() && p.comm.back() == '\n') p.comm.pop_back();
+    if (p.comm.empty()) continue;  // gone meanwhile
+    p.cmdline = slurp(base + "/cmdline");
+    std::replace(p.cmdline.begin(), p.cmdline.end(), '\0', ' ');
+    while (!p.cmdline.empty() && p.cmdline.back() == ' ') p.cmdline.pop_back();
+    out.push_back(std::move(p));
+  }
+  ::closedir(dir);
+  return out;
+}
+
 std::string human_bytes(double bytes) {
   static constexpr const char* k_units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
   int u = 0;
@@ -224,7 +241,7 @@ Measurement measure(const config::Config::Check& c, const ProbeContext& ctx) {
   if (c.type == "disk") return disk(c);
   if (c.type == "load") return load();
   if (c.type == "memory") return memory();
-  if (c.type == "process") return process(c);
+  if (c.type == "process") return process(c, ctx);
   if (c.type == "file_age") return file_age(c, ctx.now);
   if (c.type == "sqlite") return sqlite(c);
   if (c.type == "backup_freshness") return backup_freshness(c, ctx);

@@ -2,6 +2,7 @@
 // The built-in checks: each measures in-process (statvfs, /proc, sockets, OpenSSL, SQLite),
 // without forking helper programs, and the thresholds judge the chosen metric.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,8 +29,19 @@ struct Measurement {
   std::string long_output;
 };
 
+// A process as a process check sees it.
+struct ProcessInfo {
+  int pid = 0;
+  std::string comm;
+  std::string cmdline;  // arguments joined by spaces
+};
+// Every process but this one, read from /proc.
+std::vector<ProcessInfo> list_processes();
+
 struct ProbeContext {
   core::Timestamp now = 0;
+  // The process table, read once per run when some check needs it (process checks).
+  std::shared_ptr<const std::vector<ProcessInfo>> processes;
   // When each backup target was last verified restorable (for backup_freshness), read from
   // the store before the run; a target missing here has no verified backup.
   std::map<std::string, core::Timestamp> last_verified;

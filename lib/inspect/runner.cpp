@@ -107,7 +107,7 @@ Result run_command(const config::Config::Check& c) {
   bool open_out = true, open_err = true, timed_out = false;
   char buf[4096];
   while (open_out || open_err) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
       timed_out = true;
       break;
@@ -166,9 +166,16 @@ Result run_check(const config::Config::Check& c, const ProbeContext& context) {
       ctx.now = at;
       probe = [c, ctx] { return judge(c, measure(c, ctx)); };
     }
-    // Probes keep their own deadline; this guard catches one stuck in the kernel.
-    const auto guarded = within(std::move(probe), std::chrono::seconds(c.timeout) + std::chrono::seconds(2));
-    r = guarded ? *guarded : make(c, timeout_state(c), fmt::format("timed out after {}s", c.timeout));
+    // Network probes and commands keep their own deadlines, and /proc answers at once; a probe
+    // of a file system (a dead NFS mount) can hang in the kernel, so it runs on a thread the
+    // runner stops waiting for at the timeout.
+    const bool may_hang = c.type == "disk" || c.type == "file_age" || c.type == "sqlite" || c.type == "certificate";
+    if (may_hang) {
+      const auto guarded = within(std::move(probe), std::chrono::seconds(c.timeout) + std::chrono::seconds(2));
+      r = guarded ? *guarded : make(c, timeout_state(c), fmt::format("timed out after {}s", c.timeout));
+    } else {
+      r = probe();
+    }
     r.at = at;
     r.attempts = attempt;
     if (r.state == State::ok || attempt == attempts) break;

@@ -14,6 +14,7 @@
 using namespace opsdesk;
 using namespace opsdesk::inspect;
 using opsdesk::test::Child;
+using opsdesk::test::ClosedPort;
 using opsdesk::test::free_port;
 using opsdesk::test::has;
 using opsdesk::test::HttpServer;
@@ -187,7 +188,8 @@ TEST_CASE("inspect::probe_tcp") {
     CHECK(seconds_since(start) < 1.5);  // the server closed: no need to wait for the timeout
   }
   SUBCASE("a closed port is CRITICAL") {
-    c.port = free_port();
+    const ClosedPort closed;
+    c.port = closed.port;
     const auto start = std::chrono::steady_clock::now();
     const auto r = judge(c, probe_tcp(c));
     CHECK(r.state == State::critical);
@@ -275,7 +277,8 @@ TEST_CASE("inspect::probe_http") {
     CHECK(has(r.summary, "X-Powered-By"));
   }
   SUBCASE("a closed port is CRITICAL") {
-    c.url = "http://127.0.0.1:" + std::to_string(free_port()) + "/";
+    const ClosedPort closed;
+    c.url = "http://127.0.0.1:" + std::to_string(closed.port) + "/";
     CHECK(judge(c, probe_http(c)).state == State::critical);
   }
   SUBCASE("a server that never answers: CRITICAL at the timeout") {
@@ -401,7 +404,8 @@ TEST_CASE("inspect::probe_certificate, a TLS endpoint") {
     CHECK(has(r.summary, "not trusted"));
   }
   SUBCASE("nothing listening: CRITICAL") {
-    c.port = free_port();
+    const ClosedPort closed;
+    c.port = closed.port;
     c.verify = false;
     CHECK(judge(c, probe_certificate(c, now)).state == State::critical);
   }

@@ -70,6 +70,27 @@ inline int free_port() {
   return ntohs(a.sin_port);
 }
 
+// A loopback port that refuses connections for as long as this lives: bound,
+// so no parallel test can take it, but never listening.
+struct ClosedPort {
+  int fd = -1;
+  int port = 0;
+  ClosedPort() {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+  }
+  ~ClosedPort() { ::close(fd); }
+  ClosedPort(const ClosedPort&) = delete;
+  ClosedPort& operator=(const ClosedPort&) = delete;
+};
+
 // True once something accepts connections on 127.0.0.1:`port`.
 inline bool wait_for_port(int port, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -228,8 +249,7 @@ class Child {
     const std::string cmdline = "/proc/" + std::to_string(m_pid) + "/cmdline";
     for (int i = 0; i < 1000; ++i) {
       std::ifstream in(cmdline, std::ios::binary);
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (!text.empty()) break;
+      if (in.peek() != std::ifstream::traits_type::eof()) break;
       ::usleep(1000);
     }
   }
