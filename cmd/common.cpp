@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "common.hpp"
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,11 @@ bool looks_like_fields(const std::string& s) {
 }
 
 }  // namespace
+
+CLI::App* add_command(CLI::App* parent, const Runtime& rt, const std::string& name, const std::string& help) {
+  auto* cmd = parent->add_subcommand(name, help);
+  return std::find(rt.words.begin(), rt.words.end(), name) == rt.words.end() ? nullptr : cmd;
+}
 
 void add_json_option(CLI::App* cmd, OutputOptions& o) {
   cmd->add_flag("--json", o.json, "Print JSON (stable keys); --json ref,status selects fields");

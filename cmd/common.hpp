@@ -17,6 +17,11 @@ struct OutputOptions {
   std::string format;
 };
 
+// `parent`'s subcommand `name`, or nullptr when the command line does not name it: then only
+// its name and description are registered (for help and "did you mean"), since building the
+// options of every command is most of a short command's start-up time.
+CLI::App* add_command(CLI::App* parent, const Runtime& rt, const std::string& name, const std::string& help);
+
 // --json [FIELDS] (one JSON document, gh-style field selection).
 void add_json_option(CLI::App* cmd, OutputOptions& o);
 // --json plus --format FORMAT, FORMAT one of `formats` (the first is the default).

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "core/error.hpp"
+#include "core/strings.hpp"
 #include "runtime.hpp"
 
 namespace {
@@ -63,6 +64,37 @@ std::string_view wanted_group(const std::vector<std::string>& args) {
   return {};
 }
 
+// "opsdesk tickt list" or "opsdesk ticket lst": name the unknown command and the closest one,
+// as git and gh do, instead of CLI11's "A subcommand is required".
+void check_command_words(CLI::App& app, const std::vector<std::string>& args) {
+  CLI::App* at = &app;
+  std::string path = "opsdesk";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") return;
+    if (at == &app && (a == "--db" || a == "--config" || a == "--as")) {
+      ++i;
+      continue;
+    }
+    if (a.starts_with("-")) continue;
+    const auto subs = at->get_subcommands([](CLI::App*) { return true; });
+    if (subs.empty()) return;  // a command: the rest are its arguments
+    std::vector<std::string> names;
+    CLI::App* next = nullptr;
+    for (auto* sub : subs) {
+      names.push_back(sub->get_name());
+      if (sub->get_name() == a) next = sub;
+    }
+    if (!next) {
+      std::string message = fmt::format("unknown command \"{}\" for \"{}\"", a, path);
+      if (const auto guess = opsdesk::core::closest_match(a, names)) message += fmt::format("; did you mean \"{}\"?", *guess);
+      throw opsdesk::Error(ErrorKind::usage, message + fmt::format(" (see '{} --help')", path));
+    }
+    at = next;
+    path += " " + a;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,13 +114,15 @@ int main(int argc, char** argv) {
   app.add_flag("--color", rt.globals.color, "Colour even when not on a terminal");
 
   std::vector<std::string> args(argv + 1, argv + argc);
+  rt.words = args;
   const auto wanted = wanted_group(args);
   for (const auto& g : k_groups)
     if (wanted.empty() || g.name == wanted) g.add(app, rt);
 
   args = opsdesk::cli::rewrite_json_arguments(std::move(args));
-  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
   try {
+    check_command_words(app, args);
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last first
     app.parse(args);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version

@@ -28,6 +28,8 @@ class Runtime {
  public:
   Globals globals;
   int exit_code = 0;
+  // The words of the command line, for building only the commands it names.
+  std::vector<std::string> words;
 
   const config::Config& config();
   const output::Terminal& term();

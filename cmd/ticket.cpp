@@ -39,7 +39,8 @@ struct NewOptions {
 
 void add_new(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<NewOptions>();
-  auto* cmd = ticket->add_subcommand("new", "Open a ticket and print its reference");
+  auto* cmd = add_command(ticket, rt, "new", "Open a ticket and print its reference");
+  if (!cmd) return;
   cmd->add_option("title", o->title, "A short summary")->required();
   cmd->add_option("-t,--type", o->type, "incident, request, problem, change, release, complaint, consult, inspection");
   cmd->add_option("-p,--priority", o->priority, "urgent, high, medium, low (default from config: medium)");
@@ -133,7 +134,8 @@ ticket::repo::ListFilter make_filter(Runtime& rt, const ListOptions& o) {
 
 void add_list(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<ListOptions>();
-  auto* cmd = ticket->add_subcommand("list", "List tickets, newest first (open ones unless --status says otherwise)");
+  auto* cmd = add_command(ticket, rt, "list", "List tickets, newest first (open ones unless --status says otherwise)");
+  if (!cmd) return;
   add_filter_options(cmd, *o, "open");
   cmd->add_option("--sort", o->sort, "created, updated, priority or ref")->default_str("created");
   cmd->add_option("-L,--limit", o->limit, "At most N tickets (0: all)")->default_str("100");
@@ -162,7 +164,8 @@ void add_list(CLI::App* ticket, Runtime& rt) {
 void add_show(CLI::App* ticket, Runtime& rt) {
   auto ref = std::make_shared<std::string>();
   auto out = std::make_shared<OutputOptions>();
-  auto* cmd = ticket->add_subcommand("show", "Show a ticket with its full history");
+  auto* cmd = add_command(ticket, rt, "show", "Show a ticket with its full history");
+  if (!cmd) return;
   cmd->add_option("ref", *ref, "The ticket reference (INC-2026-000042)")->required();
   add_json_option(cmd, *out);
   cmd->callback([&rt, ref, out] {
@@ -186,7 +189,8 @@ ticket::TransferFormat transfer_format(const std::string& name) {
 
 void add_import(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<TransferOptions>();
-  auto* cmd = ticket->add_subcommand("import", "Import tickets from JSONL or CSV (all or none)");
+  auto* cmd = add_command(ticket, rt, "import", "Import tickets from JSONL or CSV (all or none)");
+  if (!cmd) return;
   cmd->add_option("file", o->file, "The file, or - for standard input")->required();
   cmd->add_option("--format", o->format, "jsonl or csv (default: from the file name, or sniffed)");
   add_json_option(cmd, o->out);
@@ -208,7 +212,8 @@ void add_import(CLI::App* ticket, Runtime& rt) {
 
 void add_export(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<TransferOptions>();
-  auto* cmd = ticket->add_subcommand("export", "Write tickets with their events as JSONL or CSV (every ticket unless filtered)");
+  auto* cmd = add_command(ticket, rt, "export", "Write tickets with their events as JSONL or CSV (every ticket unless filtered)");
+  if (!cmd) return;
   add_filter_options(cmd, o->filter, "all");
   cmd->add_option("--format", o->format, "jsonl or csv")->default_str("jsonl");
   cmd->add_option("-o,--output", o->output, "Write to this file (0600, complete or not at all) instead of stdout");

@@ -29,10 +29,12 @@ void print_ticket(Runtime& rt, const OutputOptions& out, const ticket::Ticket& t
   print_object(rt, out, ticket::to_json(t), [&] { rt.out() << line << '\n'; });
 }
 
-std::shared_ptr<FlowOptions> add_flow(CLI::App* ticket, const std::string& name, const std::string& help,
-                                      CLI::App*& cmd) {
+// The options every ticket step takes; `cmd` is null when the command line does not name it.
+std::shared_ptr<FlowOptions> add_flow(CLI::App* ticket, const Runtime& rt, const std::string& name,
+                                      const std::string& help, CLI::App*& cmd) {
   auto o = std::make_shared<FlowOptions>();
-  cmd = ticket->add_subcommand(name, help);
+  cmd = add_command(ticket, rt, name, help);
+  if (!cmd) return o;
   cmd->add_option("ref", o->ref, "The ticket reference")->required();
   cmd->add_option("--at", o->at, "When it really happened, if earlier (\"14:05\", \"-25m\")");
   add_json_option(cmd, o->out);
@@ -46,7 +48,8 @@ struct ActionSpec {
 
 void add_lifecycle(CLI::App* ticket, Runtime& rt, const ActionSpec& spec) {
   CLI::App* cmd = nullptr;
-  auto o = add_flow(ticket, std::string(ticket::action_name(spec.action)), spec.help, cmd);
+  auto o = add_flow(ticket, rt, std::string(ticket::action_name(spec.action)), spec.help, cmd);
+  if (!cmd) return;
   switch (spec.action) {
     case ticket::Action::resolve:
       cmd->add_option("-r,--resolution", o->note, "What was done (required)")->required();
@@ -88,7 +91,8 @@ void add_lifecycle(CLI::App* ticket, Runtime& rt, const ActionSpec& spec) {
 
 void add_assign(CLI::App* ticket, Runtime& rt) {
   CLI::App* cmd = nullptr;
-  auto o = add_flow(ticket, "assign", "Give a ticket to an engineer (or take it back with --clear)", cmd);
+  auto o = add_flow(ticket, rt, "assign", "Give a ticket to an engineer (or take it back with --clear)", cmd);
+  if (!cmd) return;
   cmd->add_option("assignee", o->who, "The account that will work on it");
   cmd->add_flag("--clear", o->clear, "Leave it unassigned");
   cmd->callback([&rt, o] {
@@ -125,7 +129,8 @@ std::optional<std::optional<core::Timestamp>> time_change(Runtime& rt, const std
 
 void add_set(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<SetOptions>();
-  auto* cmd = ticket->add_subcommand("set", "Change a ticket's fields (an empty value clears an optional one)");
+  auto* cmd = add_command(ticket, rt, "set", "Change a ticket's fields (an empty value clears an optional one)");
+  if (!cmd) return;
   cmd->add_option("ref", o->ref, "The ticket reference")->required();
   cmd->add_option("--title", o->title, "A new title");
   cmd->add_option("-d,--description", o->description, "New details; '-' reads them from standard input");
@@ -180,7 +185,8 @@ void add_set(CLI::App* ticket, Runtime& rt) {
 
 void add_comment(CLI::App* ticket, Runtime& rt) {
   CLI::App* cmd = nullptr;
-  auto o = add_flow(ticket, "comment", "Add a note to a ticket's history", cmd);
+  auto o = add_flow(ticket, rt, "comment", "Add a note to a ticket's history", cmd);
+  if (!cmd) return;
   cmd->add_option("text", o->text, "The note; '-' reads it from standard input")->required();
   cmd->callback([&rt, o] {
     const auto ref = ticket::normalize_reference(o->ref);
@@ -193,7 +199,8 @@ void add_comment(CLI::App* ticket, Runtime& rt) {
 
 void add_log_work(CLI::App* ticket, Runtime& rt) {
   CLI::App* cmd = nullptr;
-  auto o = add_flow(ticket, "log-work", "Record time spent on a ticket (30m, 1h30m, 2d)", cmd);
+  auto o = add_flow(ticket, rt, "log-work", "Record time spent on a ticket (30m, 1h30m, 2d)", cmd);
+  if (!cmd) return;
   cmd->add_option("duration", o->duration, "Time spent")->required();
   cmd->add_option("--note", o->note, "What the time went on");
   cmd->callback([&rt, o] {
@@ -217,7 +224,8 @@ void add_log_work(CLI::App* ticket, Runtime& rt) {
 
 void add_link(CLI::App* ticket, Runtime& rt) {
   CLI::App* cmd = nullptr;
-  auto o = add_flow(ticket, "link", "Link a ticket to another (an incident caused by a problem, ...)", cmd);
+  auto o = add_flow(ticket, rt, "link", "Link a ticket to another (an incident caused by a problem, ...)", cmd);
+  if (!cmd) return;
   cmd->add_option("--to", o->to, "The other ticket")->required();
   cmd->add_option("--kind", o->kind, "caused-by, relates, duplicates, implements")->default_str("relates");
   cmd->callback([&rt, o] {

@@ -28,8 +28,11 @@ struct ProcessOptions {
   OutputOptions out;
 };
 
-CLI::App* with_ref(CLI::App* parent, const std::string& name, const std::string& help, ProcessOptions& o) {
-  auto* cmd = parent->add_subcommand(name, help);
+// A command on one ticket; null when the command line does not name it (see add_command).
+CLI::App* with_ref(CLI::App* parent, const Runtime& rt, const std::string& name, const std::string& help,
+                   ProcessOptions& o) {
+  auto* cmd = add_command(parent, rt, name, help);
+  if (!cmd) return nullptr;
   cmd->add_option("ref", o.ref, "The ticket reference")->required();
   return cmd;
 }
@@ -70,7 +73,8 @@ output::Color state_color(const sla::ClockStatus& c) {
 
 void add_onsite(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<ProcessOptions>();
-  auto* cmd = with_ref(ticket, "onsite", "Record arrival on site and the emergency measures (on-site SLA clocks)", *o);
+  auto* cmd = with_ref(ticket, rt, "onsite", "Record arrival on site and the emergency measures (on-site SLA clocks)", *o);
+  if (!cmd) return;
   cmd->add_option("--arrived", o->arrived, "When the engineer arrived (\"now\", \"14:05\")");
   cmd->add_option("--mitigated", o->mitigated, "When the emergency measures were in place");
   add_json_option(cmd, o->out);
@@ -88,27 +92,30 @@ void add_onsite(CLI::App* ticket, Runtime& rt) {
 
 void add_extend(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<ProcessOptions>();
-  auto* cmd = with_ref(ticket, "extend", "Ask for more time on the resolution clock (the customer consents for high/medium)", *o);
-  cmd->add_option("--by", o->by, "How much more (\"4h\")")->required();
-  cmd->add_option("--reason", o->reason, "Why the customer should agree")->required();
-  add_json_option(cmd, o->out);
-  cmd->callback([&rt, o] {
-    const auto ref = ticket::normalize_reference(o->ref);
-    const auto by = core::parse_duration(o->by);
-    const auto x = rt.write("sla.extend.request", [&](desk::Session& s) { return ticket::request_extension(s, ref, by, o->reason); });
-    print_object(rt, o->out, extension_json(x), [&] {
-      if (x.status == "approved") rt.out() << fmt::format("{}: extension {} of {} granted\n", ref, x.id, core::format_duration(x.seconds));
-      else rt.out() << fmt::format("{}: extension {} of {} requested; the customer decides: opsdesk ticket extension approve {}\n",
-                                   ref, x.id, core::format_duration(x.seconds), ref);
+  auto* cmd = with_ref(ticket, rt, "extend", "Ask for more time on the resolution clock (the customer consents for high/medium)", *o);
+  if (cmd) {
+    cmd->add_option("--by", o->by, "How much more (\"4h\")")->required();
+    cmd->add_option("--reason", o->reason, "Why the customer should agree")->required();
+    add_json_option(cmd, o->out);
+    cmd->callback([&rt, o] {
+      const auto ref = ticket::normalize_reference(o->ref);
+      const auto by = core::parse_duration(o->by);
+      const auto x = rt.write("sla.extend.request", [&](desk::Session& s) { return ticket::request_extension(s, ref, by, o->reason); });
+      print_object(rt, o->out, extension_json(x), [&] {
+        if (x.status == "approved") rt.out() << fmt::format("{}: extension {} of {} granted\n", ref, x.id, core::format_duration(x.seconds));
+        else rt.out() << fmt::format("{}: extension {} of {} requested; the customer decides: opsdesk ticket extension approve {}\n",
+                                     ref, x.id, core::format_duration(x.seconds), ref);
+      });
     });
-  });
+  }
 
   auto* group = ticket->add_subcommand("extension", "Decide an SLA extension request");
   group->require_subcommand(1);
   for (const bool approve : {true, false}) {
     auto d = std::make_shared<ProcessOptions>();
-    auto* decide = with_ref(group, approve ? "approve" : "reject",
+    auto* decide = with_ref(group, rt, approve ? "approve" : "reject",
                             approve ? "Consent to the extension (customer role for high/medium)" : "Refuse the extension", *d);
+    if (!decide) continue;
     decide->add_option("--id", d->id, "Which request, if there are several");
     add_json_option(decide, d->out);
     decide->callback([&rt, d, approve] {
@@ -138,7 +145,8 @@ void add_steps(CLI::App* ticket, Runtime& rt) {
   };
   for (const auto& spec : k_steps) {
     auto o = std::make_shared<ProcessOptions>();
-    auto* cmd = with_ref(ticket, std::string(ticket::step_name(spec.step)), spec.help, *o);
+    auto* cmd = with_ref(ticket, rt, std::string(ticket::step_name(spec.step)), spec.help, *o);
+    if (!cmd) continue;
     cmd->add_option("--note", o->note, "A note for the history (review findings, reason for rejection)");
     add_json_option(cmd, o->out);
     cmd->callback([&rt, o, spec] {
@@ -152,20 +160,23 @@ void add_steps(CLI::App* ticket, Runtime& rt) {
 
 void add_sign_survey(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<ProcessOptions>();
-  auto* sign = with_ref(ticket, "sign", "Sign the service record (as the engineer, or as the customer)", *o);
-  add_json_option(sign, o->out);
-  sign->callback([&rt, o] {
-    const auto ref = ticket::normalize_reference(o->ref);
-    const auto sig = rt.write("ticket.sign", [&](desk::Session& s) { return ticket::sign(s, ref); });
-    const output::Json j{{"ref", ref}, {"party", sig.party}, {"signer", sig.signer}, {"sha256", sig.sha256}};
-    print_object(rt, o->out, j, [&] {
-      rt.out() << fmt::format("{}: service record signed for the {} by {} (sha256 {})\n", ref, sig.party, sig.signer,
-                              sig.sha256.substr(0, 16));
+  auto* sign = with_ref(ticket, rt, "sign", "Sign the service record (as the engineer, or as the customer)", *o);
+  if (sign) {
+    add_json_option(sign, o->out);
+    sign->callback([&rt, o] {
+      const auto ref = ticket::normalize_reference(o->ref);
+      const auto sig = rt.write("ticket.sign", [&](desk::Session& s) { return ticket::sign(s, ref); });
+      const output::Json j{{"ref", ref}, {"party", sig.party}, {"signer", sig.signer}, {"sha256", sig.sha256}};
+      print_object(rt, o->out, j, [&] {
+        rt.out() << fmt::format("{}: service record signed for the {} by {} (sha256 {})\n", ref, sig.party, sig.signer,
+                                sig.sha256.substr(0, 16));
+      });
     });
-  });
+  }
 
   auto v = std::make_shared<ProcessOptions>();
-  auto* survey = with_ref(ticket, "survey", "Record the customer's satisfaction with a resolved ticket", *v);
+  auto* survey = with_ref(ticket, rt, "survey", "Record the customer's satisfaction with a resolved ticket", *v);
+  if (!survey) return;
   survey->add_option("--score", v->score, "1 (poor) to 5 (excellent)")->required();
   survey->add_option("--comment", v->comment, "What the customer said");
   survey->callback([&rt, v] {
@@ -178,7 +189,8 @@ void add_sign_survey(CLI::App* ticket, Runtime& rt) {
 
 void add_record(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<ProcessOptions>();
-  auto* cmd = with_ref(ticket, "record", "Render the service record form (who, when, what, time spent, SLA outcome)", *o);
+  auto* cmd = with_ref(ticket, rt, "record", "Render the service record form (who, when, what, time spent, SLA outcome)", *o);
+  if (!cmd) return;
   cmd->add_option("--format", o->format, "text, markdown or html")->default_str("text");
   cmd->add_option("-o,--output", o->output, "Write to this file (0600) instead of stdout");
   cmd->callback([&rt, o] {
@@ -197,7 +209,8 @@ void add_record(CLI::App* ticket, Runtime& rt) {
 
 void add_sla(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<ProcessOptions>();
-  auto* cmd = with_ref(ticket, "sla", "Each SLA clock: target, deadline, elapsed, paused, state and remaining", *o);
+  auto* cmd = with_ref(ticket, rt, "sla", "Each SLA clock: target, deadline, elapsed, paused, state and remaining", *o);
+  if (!cmd) return;
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
     const auto ref = ticket::normalize_reference(o->ref);

@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256 (OpenSSL), as lowercase hex.
+// SHA-256 as lowercase hex (libsodium for small inputs, OpenSSL for large ones and streams).
 #include <memory>
 #include <string>
 #include <string_view>

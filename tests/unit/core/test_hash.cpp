@@ -27,6 +27,15 @@ TEST_CASE("core::sha256_hex, known vectors") {
     CHECK(sha256_hex("\0"s) == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
     CHECK(sha256_hex("abc\0"s) != k_abc);
   }
+  SUBCASE("the same digest on both sides of the small-input cut-over") {
+    for (const std::size_t n : {std::size_t{256 * 1024 - 1}, std::size_t{256 * 1024}, std::size_t{256 * 1024 + 1}}) {
+      CAPTURE(n);
+      const std::string text(n, 'q');
+      Sha256 streamed;
+      streamed.update(text);
+      CHECK(sha256_hex(text) == streamed.hex());
+    }
+  }
   SUBCASE("64 lowercase hex digits") {
     const auto h = sha256_hex("opsdesk");
     CHECK(h.size() == 64);
