@@ -7,8 +7,10 @@
 #include <fstream>
 #include <set>
 
+#include "cli_helpers.hpp"
 #include "harness.hpp"
 
+using opsdesk::test::has;
 using opsdesk::test::new_ticket;
 using opsdesk::test::Sandbox;
 
@@ -61,6 +63,34 @@ TEST_CASE("ticket, a bad flag exits 64") {
   r = s.run({"ticket", "new", "x", "--priority", "urgnet"});
   CHECK(r.code == 64);
   CHECK(r.err.find("did you mean urgent?") != std::string::npos);
+}
+
+TEST_CASE("an unknown command exits 64 naming it and the closest one, at every level") {
+  Sandbox s;
+  auto r = s.run({"tickt", "list"});
+  CHECK(r.code == 64);
+  CHECK(has(r.err, "unknown command \"tickt\" for \"opsdesk\"; did you mean \"ticket\"?"));
+  r = s.run({"ticket", "lst"});
+  CHECK(r.code == 64);
+  CHECK(has(r.err, "unknown command \"lst\" for \"opsdesk ticket\"; did you mean \"list\"?"));
+  r = s.run({"ticket", "extension", "aprove", "INC-2026-1"});
+  CHECK(r.code == 64);
+  CHECK(has(r.err, "did you mean \"approve\"?"));
+  r = s.run({"ticket", "zzzzzzzz"});
+  CHECK(r.code == 64);
+  CHECK_FALSE(has(r.err, "did you mean"));
+  // words after a command are its arguments, whatever they look like
+  r = s.run({"ticket", "new", "list", "--system", "lst"});
+  CHECK(r.code == 0);
+  // every ticket command is still listed by the group's help, built or not
+  r = s.run({"ticket", "--help"});
+  CHECK(r.code == 0);
+  for (const char* name : {"new", "list", "show", "ack", "resolve", "set", "onsite", "extend", "extension", "approve",
+                           "release", "sign", "survey", "record", "sla", "import", "export"})
+    CHECK_MESSAGE(has(r.out, std::string("  ") + name + " "), name);
+  r = s.run({"ticket", "resolve", "--help"});
+  CHECK(r.code == 0);
+  CHECK(has(r.out, "--resolution"));
 }
 
 TEST_CASE("ticket lifecycle, an invalid transition exits 1 naming the allowed ones") {
