@@ -258,7 +258,8 @@ void add_availability(CLI::App* group, Runtime& rt) {
         const bool whole = a.check.empty();
         table.add({{a.system, whole ? output::Color::bold : output::Color::none},
                    {whole ? "(system)" : a.check},
-                   {fmt::format("{:.2f}%", a.percent()), a.percent() < 98.0 ? output::Color::red : output::Color::none},
+                   {a.percent() ? fmt::format("{:.2f}%", *a.percent()) : "no data",
+                    a.percent().value_or(100.0) < 98.0 ? output::Color::red : output::Color::none},
                    {core::format_duration(a.up)}, {core::format_duration(a.down)}, {core::format_duration(a.no_data)},
                    {core::format_duration(a.downtime)}});
       }

@@ -479,8 +479,9 @@ Verification verify(const config::Config& config, const Backup& b, bool deep, bo
       }
       if (facts.row_counts.size() != expected.size())
         throw Error(ErrorKind::data, "the restored database has other tables than recorded");
-      v.detail = fmt::format("restore drill ok: {} ok, {} tables with the recorded row counts", quick ? "quick_check" : "integrity_check",
-                             facts.row_counts.size());
+      v.detail = fmt::format("restore drill ok: {} ok, {} table{} with the recorded row counts",
+                             quick ? "quick_check" : "integrity_check", facts.row_counts.size(),
+                             facts.row_counts.size() == 1 ? "" : "s");
     } else if (b.kind == "files") {
       // The archive is extracted as it streams out of the artifact.
       std::string pending;
@@ -498,7 +499,7 @@ Verification verify(const config::Config& config, const Backup& b, bool deep, bo
         if (it == hashes.end()) throw Error(ErrorKind::data, fmt::format("{} is missing from the restored files", e.value("path", "")));
         if (it->second != e.value("sha256", "")) throw Error(ErrorKind::data, fmt::format("{} restored with other content", it->first));
       }
-      v.detail = fmt::format("restore drill ok: {} files with their recorded SHA-256", files);
+      v.detail = fmt::format("restore drill ok: {} file{} with the recorded SHA-256", files, files == 1 ? "" : "s");
     } else {
       read_content(config, b, [](std::string_view) {});
       v.detail = "restore drill ok: the dump decompresses to its recorded SHA-256";

@@ -279,7 +279,21 @@ std::string format_duration(Seconds s) {
 
 std::string format_rfc3339(Timestamp t) {
   const CivilTime c = to_utc(t);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, c.hour, c.minute, c.second);
+  if (c.year < 0 || c.year > 9999)
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, c.hour, c.minute, c.second);
+  // By hand: every JSON ticket carries several of these, and fmt's runtime parsing of the
+  // pattern cost more than the rest of the ticket's conversion.
+  std::string out = "0000-00-00T00:00:00Z";
+  auto put = [&out](std::size_t at, int value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10) out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, c.year, 4);
+  put(5, c.month, 2);
+  put(8, c.day, 2);
+  put(11, c.hour, 2);
+  put(14, c.minute, 2);
+  put(17, c.second, 2);
+  return out;
 }
 
 std::string format_local(Timestamp t, bool seconds) {

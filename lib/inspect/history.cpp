@@ -386,7 +386,7 @@ output::Json to_json(const Result& r) {
 output::Json to_json(const Availability& a) {
   return output::Json{{"system", a.system},
                       {"check", a.check.empty() ? output::Json(nullptr) : output::Json(a.check)},
-                      {"percent", std::round(a.percent() * 1000) / 1000},
+                      {"percent", a.percent() ? output::Json(std::round(*a.percent() * 1000) / 1000) : output::Json(nullptr)},
                       {"period_seconds", a.period},
                       {"downtime_seconds", a.downtime},
                       {"up_seconds", a.up},

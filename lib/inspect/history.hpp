@@ -67,7 +67,12 @@ struct Availability {
   core::Seconds up = 0;
   core::Seconds down = 0;
   core::Seconds no_data = 0;  // gaps longer than twice the interval: reported, not counted as up
-  double percent() const { return period - downtime > 0 ? 100.0 * static_cast<double>(up) / static_cast<double>(period - downtime) : 100.0; }
+  // up / (period - planned downtime); nothing when nothing was measured (a 0% would claim an
+  // outage), 100 when the whole period was planned downtime.
+  std::optional<double> percent() const {
+    if (up == 0 && down == 0 && no_data > 0) return std::nullopt;
+    return period - downtime > 0 ? 100.0 * static_cast<double>(up) / static_cast<double>(period - downtime) : 100.0;
+  }
 };
 // Availability of each check and each system over [from, to) from the stored results.
 std::vector<Availability> availability(store::Db& db, const std::vector<config::Config::Check>& checks,

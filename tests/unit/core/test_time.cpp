@@ -115,6 +115,13 @@ TEST_CASE("core::format_rfc3339") {
   CHECK(format_rfc3339(k_now) == "2026-11-25T06:30:00Z");
   CHECK(format_rfc3339(-1) == "1969-12-31T23:59:59Z");
   CHECK(parse_time(format_rfc3339(k_now), 0) == k_now);
+  CHECK(format_rfc3339(253402300799) == "9999-12-31T23:59:59Z");
+  CHECK(format_rfc3339(951782400 + 86399) == "2000-02-29T23:59:59Z");
+  CHECK(format_rfc3339(-62135596800) == "0001-01-01T00:00:00Z");
+  for (Timestamp t = -86400 * 400; t < 86400LL * 366 * 60; t += 86400 * 7 + 3661) {  // every field's digits
+    CAPTURE(t);
+    REQUIRE(parse_time(format_rfc3339(t), 0) == t);
+  }
 }
 
 TEST_CASE("core::to_local, DST change") {
