@@ -10,15 +10,15 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/strings.hpp"
-#include "inspect/probe.hpp"
 #include "lock.hpp"
+#include "output/progress.hpp"
 #include "output/table.hpp"
 
 namespace opsdesk::cli {
 
 namespace {
 
-std::string size_of(std::int64_t bytes) { return inspect::human_bytes(static_cast<double>(bytes)); }
+std::string size_of(std::int64_t bytes) { return core::format_bytes(static_cast<double>(bytes)); }
 
 void render_list(Runtime& rt, const std::vector<backup::Backup>& backups) {
   output::Table table({{"ID"}, {"TARGET"}, {"KIND"}, {"TAKEN"}, {"SIZE", true}, {"STATUS"}, {"VERIFIED"}});
@@ -60,8 +60,13 @@ void add_run(CLI::App* group, Runtime& rt) {
     rt.write("backup.run", [](desk::Session&) {});  // the permission first (a new desk gets its admin)
     output::Json results = output::Json::array();
     std::optional<ErrorKind> worst;
+    const bool show_progress = rt.term().stderr_tty && !o->quiet && !o->out.json;
     for (const auto& t : targets) {
-      const auto outcome = backup::take_backup(cfg, t, rt.now());
+      output::ProgressLine line(std::cerr, show_progress, t.name);
+      const auto outcome = backup::take_backup(cfg, t, rt.now(), [&](std::uint64_t done, std::optional<std::uint64_t> total) {
+        line.update(done, total);
+      });
+      line.clear();
       rt.write("backup.run", [&](desk::Session& s) { backup::record_backup(s, outcome.backup); });
       const auto& b = outcome.backup;
       results.push_back(backup::to_json(b));

@@ -272,7 +272,7 @@ const Target& find_target(const config::Config& config, std::string_view name) {
   model::throw_unknown("backup target", name, names);
 }
 
-RunOutcome take_backup(const config::Config& config, const Target& t, core::Timestamp now) {
+RunOutcome take_backup(const config::Config& config, const Target& t, core::Timestamp now, const Progress& progress) {
   const auto started = std::chrono::steady_clock::now();
   RunOutcome out;
   Backup& b = out.backup;
@@ -293,7 +293,19 @@ RunOutcome take_backup(const config::Config& config, const Target& t, core::Time
     b.artifact = b.id + (t.encrypt ? ".zst.enc" : ".zst");
     const int level = t.compression_level.value_or(config.backup.compression_level);
     ArtifactWriter writer(repo / b.artifact, level, config.backup.threads, t.encrypt ? key : std::nullopt);
-    const auto sink = [&](std::string_view chunk) { writer.write(chunk); };
+    std::optional<std::uint64_t> total;
+    std::uint64_t done = 0;
+    if (t.kind == "sqlite") {
+      std::error_code ec;
+      const auto size = fs::file_size(core::expand_home(t.path), ec);
+      if (!ec) total = size;
+    }
+    if (progress) progress(0, total);
+    const auto sink = [&](std::string_view chunk) {
+      writer.write(chunk);
+      done += chunk.size();
+      if (progress) progress(done, total);
+    };
     Json manifest{{"format", k_format}, {"id", b.id}, {"target", t.name}, {"kind", t.kind}};
     if (!t.system.empty()) manifest["system"] = t.system;
     const core::Seconds timeout = t.timeout.value_or(config.backup.timeout);

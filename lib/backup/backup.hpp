@@ -55,7 +55,11 @@ struct RunOutcome {
   Backup backup;
   std::optional<ErrorKind> failure;
 };
-RunOutcome take_backup(const config::Config& config, const Target& target, core::Timestamp now);
+// `progress` hears, from the thread running the backup, how much content has been written and,
+// where it is known beforehand (a SQLite file's size), the total.
+using Progress = std::function<void(std::uint64_t done, std::optional<std::uint64_t> total)>;
+RunOutcome take_backup(const config::Config& config, const Target& target, core::Timestamp now,
+                       const Progress& progress = {});
 
 // Index a finished run in the store (and audit it).
 void record_backup(const desk::Session& s, const Backup& b);

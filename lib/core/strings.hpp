@@ -18,6 +18,9 @@ std::vector<std::string> split_lines(std::string_view text);
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
 bool is_valid_utf8(std::string_view text);
 
+// Bytes for people: "512 B", "1.5 KiB", "3.0 GiB" (binary units).
+std::string format_bytes(double bytes);
+
 // Levenshtein distance, for "did you mean".
 std::size_t edit_distance(std::string_view a, std::string_view b);
 

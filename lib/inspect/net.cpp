@@ -116,7 +116,8 @@ class Connection {
     }
     m_ssl.reset(SSL_new(m_ctx.get()));
     SSL_set_fd(m_ssl.get(), m_fd.fd);
-    SSL_set_tlsext_host_name(m_ssl.get(), host.c_str());
+    // SSL_set_tlsext_host_name, without the macro's C-style cast
+    SSL_ctrl(m_ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str()));
     if (verify) SSL_set1_host(m_ssl.get(), host.c_str());
     while (true) {
       const int rc = SSL_connect(m_ssl.get());
@@ -327,21 +328,22 @@ Measurement probe_http(const config::Config::Check& c) {
   const auto line_end = response.find("\r\n");
   const auto status_line = response.substr(0, line_end);
   const auto parts = core::split(status_line, ' ');
-  const auto status = parts.size() >= 2 ? core::parse_int(parts[1]) : std::nullopt;
-  if (!status_line.starts_with("HTTP/") || !status) return fail(State::critical, "not an HTTP answer from " + shown_url(*url));
+  const auto parsed = parts.size() >= 2 ? core::parse_int(parts[1]) : std::nullopt;
+  if (!status_line.starts_with("HTTP/") || !parsed) return fail(State::critical, "not an HTTP answer from " + shown_url(*url));
+  const long long status_code = *parsed;
   const auto header_end = response.find("\r\n\r\n");
   const std::string headers = response.substr(0, header_end);
   const std::string body = header_end == std::string::npos ? "" : response.substr(header_end + 4);
   Measurement m;
   m.metrics = {{"time", t, "s", 0.0, static_cast<double>(c.timeout)}, {"size", static_cast<double>(body.size()), "B", 0.0, std::nullopt}};
   const bool status_ok = c.expect_status.empty()
-                             ? *status >= 200 && *status < 400
-                             : std::find(c.expect_status.begin(), c.expect_status.end(), *status) != c.expect_status.end();
+                             ? status_code >= 200 && status_code < 400
+                             : std::find(c.expect_status.begin(), c.expect_status.end(), status_code) != c.expect_status.end();
   m.what = fmt::format("{} - {} bytes in {:.3f} s from {}", status_line.substr(status_line.find(' ') + 1), body.size(), t,
                        shown_url(*url));
   if (!status_ok) {
     m.forced = State::critical;
-    m.what = fmt::format("status {} unexpected; {}", *status, m.what);
+    m.what = fmt::format("status {} unexpected; {}", status_code, m.what);
   } else if (!c.body_contains.empty() && body.find(c.body_contains) == std::string::npos) {
     m.forced = State::critical;
     m.what = fmt::format("\"{}\" not in the body; {}", c.body_contains, m.what);

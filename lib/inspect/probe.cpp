@@ -42,7 +42,7 @@ Measurement disk(const config::Config::Check& c) {
   const double inodes_pct =
       st.f_files > 0 ? static_cast<double>(st.f_favail) / static_cast<double>(st.f_files) * 100.0 : 100.0;
   Measurement m;
-  m.what = fmt::format("{} {} free of {} ({:.1f}%), inodes {:.1f}% free", c.path, human_bytes(free), human_bytes(total),
+  m.what = fmt::format("{} {} free of {} ({:.1f}%), inodes {:.1f}% free", c.path, core::format_bytes(free), core::format_bytes(total),
                        free_pct, inodes_pct);
   m.metrics = {{"free_percent", free_pct, "%", 0.0, 100.0},
                {"used_percent", 100.0 - free_pct, "%", 0.0, 100.0},
@@ -78,7 +78,7 @@ Measurement memory() {
   const double avail_pct = available / total * 100.0;
   const double swap_used_pct = swap_total > 0 ? (swap_total - swap_free) / swap_total * 100.0 : 0.0;
   Measurement m;
-  m.what = fmt::format("{} available of {} ({:.1f}%), swap {:.1f}% used", human_bytes(available), human_bytes(total),
+  m.what = fmt::format("{} available of {} ({:.1f}%), swap {:.1f}% used", core::format_bytes(available), core::format_bytes(total),
                        avail_pct, swap_used_pct);
   m.metrics = {{"available_percent", avail_pct, "%", 0.0, 100.0},
                {"used_percent", 100.0 - avail_pct, "%", 0.0, 100.0},
@@ -141,7 +141,7 @@ Measurement file_age(const config::Config::Check& c, core::Timestamp now) {
   const double age = static_cast<double>(now - best.st_mtime);
   Measurement m;
   m.what = fmt::format("{} is {} old, {}", newest, core::format_duration(static_cast<core::Seconds>(std::max(0.0, age))),
-                       human_bytes(static_cast<double>(best.st_size)));
+                       core::format_bytes(static_cast<double>(best.st_size)));
   m.metrics = {{"age", age, "s", 0.0, std::nullopt}, {"size", static_cast<double>(best.st_size), "B", 0.0, std::nullopt}};
   return m;
 }
@@ -170,7 +170,7 @@ Measurement sqlite(const config::Config::Check& c) {
     const double page_size = static_cast<double>(db.one_int("PRAGMA page_size").value_or(0));
     const double freelist = static_cast<double>(db.one_int("PRAGMA freelist_count").value_or(0));
     const double ratio = pages > 0 ? freelist / pages : 0;
-    m.what = fmt::format("{} {}, {:.1f}% free pages{}", c.path, human_bytes(pages * page_size), ratio * 100,
+    m.what = fmt::format("{} {}, {:.1f}% free pages{}", c.path, core::format_bytes(pages * page_size), ratio * 100,
                          c.integrity == "none" ? "" : ", " + c.integrity + " check ok");
     m.metrics = {{"size", pages * page_size, "B", 0.0, std::nullopt}, {"freelist_ratio", ratio, "", 0.0, 1.0}};
     if (!c.query.empty()) {
@@ -225,16 +225,6 @@ std::vector<ProcessInfo> list_processes() {
   }
   ::closedir(dir);
   return out;
-}
-
-std::string human_bytes(double bytes) {
-  static constexpr const char* k_units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  int u = 0;
-  while (std::fabs(bytes) >= 1024 && u < 5) {
-    bytes /= 1024;
-    ++u;
-  }
-  return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, k_units[u]);
 }
 
 Measurement measure(const config::Config::Check& c, const ProbeContext& ctx) {

@@ -55,6 +55,5 @@ Measurement measure(const config::Config::Check& check, const ProbeContext& cont
 Result judge(const config::Config::Check& check, const Measurement& m);
 
 // "12.3 GiB", "512 B".
-std::string human_bytes(double bytes);
 
 }  // namespace opsdesk::inspect

@@ -216,4 +216,10 @@ TEST_CASE("core::parse_int, junk and overflow") {
   }
 }
 
+TEST_CASE("core::format_bytes") {
+  CHECK(format_bytes(512) == "512 B");
+  CHECK(format_bytes(1536) == "1.5 KiB");
+  CHECK(format_bytes(3.0 * 1024 * 1024 * 1024) == "3.0 GiB");
+}
+
 TEST_SUITE_END();

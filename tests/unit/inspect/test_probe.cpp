@@ -424,10 +424,4 @@ TEST_CASE("inspect::measure, sqlite") {
   }
 }
 
-TEST_CASE("inspect::human_bytes") {
-  CHECK(human_bytes(512) == "512 B");
-  CHECK(human_bytes(1536) == "1.5 KiB");
-  CHECK(human_bytes(3.0 * 1024 * 1024 * 1024) == "3.0 GiB");
-}
-
 TEST_SUITE_END();
