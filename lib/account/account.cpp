@@ -264,11 +264,13 @@ void revoke(const desk::Session& s, model::Role role, std::string_view permissio
   check_permission_name(permission);
   if (!role_has(s.db, role, permission))
     throw Error(ErrorKind::failed, fmt::format("{} does not have {}", model::name(role), permission));
-  s.db.run("DELETE FROM role_permissions WHERE role = ? AND permission = ?", model::name(role), permission);
+  // Checked before anything changes, so a refusal leaves nothing to roll back.
   if (permission == "account.manage" &&
       !s.db.one_int("SELECT 1 FROM accounts a JOIN role_permissions p ON p.role = a.role AND "
-                    "p.permission = 'account.manage' WHERE a.disabled = 0 LIMIT 1"))
+                    "p.permission = 'account.manage' WHERE a.disabled = 0 AND a.role != ? LIMIT 1",
+                    model::name(role)))
     throw Error(ErrorKind::failed, "revoking account.manage from every enabled account would lock everyone out");
+  s.db.run("DELETE FROM role_permissions WHERE role = ? AND permission = ?", model::name(role), permission);
   s.audit("role.revoke", fmt::format("role:{}", model::name(role)), output::dump_compact(Json{{"permission", permission}}), std::nullopt);
 }
 

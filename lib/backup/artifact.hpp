@@ -21,7 +21,7 @@ namespace opsdesk::backup {
 struct Key {
   std::array<unsigned char, 32> bytes{};
 };
-// Error(not_found) for a missing file, Error(config) for a file that is not a key.
+// Error(config) for a missing file (naming `opsdesk backup key`) or a file that is not a key.
 Key load_key(const std::filesystem::path& path);
 // A new random key as 64 hex digits and a newline, for a key file.
 std::string new_key_text();

@@ -224,7 +224,14 @@ std::vector<FileEntry> extract_tar(const std::function<std::string_view()>& sour
   };
   if (libarchive().archive_read_open(a.get(), &reader, nullptr, on_read, nullptr) != ARCHIVE_OK) archive_error(a.get(), "read the archive");
   std::vector<FileEntry> out;
-  std::vector<std::pair<fs::path, std::int64_t>> dir_times;  // set after their contents
+  // Directories' modes and times are set after their contents: a read-only one must take its
+  // files first, and writing them would move its time.
+  struct DirStat {
+    fs::path path;
+    std::int64_t mtime;
+    mode_t mode;
+  };
+  std::vector<DirStat> dirs;
   archive_entry* entry = nullptr;
   while (true) {
     const int rc = libarchive().archive_read_next_header(a.get(), &entry);
@@ -249,8 +256,14 @@ std::vector<FileEntry> extract_tar(const std::function<std::string_view()>& sour
       e.type = "dir";
       if (::mkdir(target.c_str(), 0700) != 0 && errno != EEXIST)
         throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", target.string(), std::strerror(errno)));
-      ::chmod(target.c_str(), static_cast<mode_t>(e.mode));
-      dir_times.emplace_back(target, e.mtime);
+      // What is already there must be a directory: chmod and the times would follow a symlink
+      // that an earlier entry planted under this name out of `dir`.
+      struct stat st {};
+      if (::lstat(target.c_str(), &st) != 0 || S_ISLNK(st.st_mode))
+        throw Error(ErrorKind::data, fmt::format("the archive would write through the symlink {}", target.string()));
+      if (!S_ISDIR(st.st_mode))
+        throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", target.string(), std::strerror(EEXIST)));
+      dirs.push_back({target, e.mtime, static_cast<mode_t>(e.mode)});
     } else if (type == AE_IFLNK) {
       e.type = "symlink";
       const char* link = libarchive().archive_entry_symlink_utf8(entry);
@@ -292,9 +305,12 @@ std::vector<FileEntry> extract_tar(const std::function<std::string_view()>& sour
     }
     out.push_back(std::move(e));
   }
-  for (auto it = dir_times.rbegin(); it != dir_times.rend(); ++it) {
-    const timespec times[2] = {{it->second, 0}, {it->second, 0}};
-    ::utimensat(AT_FDCWD, it->first.c_str(), times, 0);
+  std::set<fs::path> done;  // a directory listed twice: its last entry counts
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    if (!done.insert(it->path).second) continue;
+    ::chmod(it->path.c_str(), it->mode);
+    const timespec times[2] = {{it->mtime, 0}, {it->mtime, 0}};
+    ::utimensat(AT_FDCWD, it->path.c_str(), times, 0);
   }
   return out;
 }

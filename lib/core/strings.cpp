@@ -102,7 +102,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::optional<std::string> closest_match(std::string_view typed, std::span<const std::string> candidates) {
   std::optional<std::string> best;
+  std::optional<std::string> best_prefix;  // the nearest candidate that starts with `typed`
   std::size_t best_distance = 0;
+  std::size_t best_prefix_distance = 0;
   const std::string lowered = to_lower(trim(typed));
   if (lowered.empty()) return std::nullopt;
   for (const auto& candidate : candidates) {
@@ -111,11 +113,17 @@ std::optional<std::string> closest_match(std::string_view typed, std::span<const
       best = candidate;
       best_distance = d;
     }
+    if (candidate.starts_with(lowered) && (!best_prefix || d < best_prefix_distance)) {
+      best_prefix = candidate;
+      best_prefix_distance = d;
+    }
   }
   // A typo is a small share of the word: one edit in short words, a third in long ones.
-  const std::size_t limit = std::max<std::size_t>(1, typed.size() / 3);
-  if (best && (best_distance <= limit || best->starts_with(lowered))) return best;
-  return std::nullopt;
+  const std::size_t limit = std::max<std::size_t>(1, lowered.size() / 3);
+  if (best && best_distance <= limit) return best;
+  // Otherwise a word that the typed text starts ("insp" → inspection), even when a shorter
+  // word is fewer edits away.
+  return best_prefix;
 }
 
 std::optional<long long> parse_int(std::string_view text) {

@@ -84,8 +84,13 @@ std::vector<Hit> run_search(store::Db& db, const std::vector<std::string>& terms
   std::vector<store::Param> params;
   for (const auto& t : terms) {
     where += where.empty() ? "" : (any ? " OR " : " AND ");
-    where += "(a.title || ' ' || a.symptoms || ' ' || a.cause || ' ' || a.fix || ' ' || a.tags) LIKE ?";
-    params.emplace_back("%" + t + "%");
+    where += "(a.title || ' ' || a.symptoms || ' ' || a.cause || ' ' || a.fix || ' ' || a.tags) LIKE ? ESCAPE '\\'";
+    std::string literal;  // the word itself: % and _ are not wildcards here
+    for (const char c : t) {
+      if (c == '%' || c == '_' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    params.emplace_back("%" + literal + "%");
   }
   params.emplace_back(static_cast<std::int64_t>(limit));
   auto q = db.query_with(fmt::format("SELECT {} FROM kb_articles a WHERE {} ORDER BY a.updated_at DESC LIMIT ?",

@@ -16,7 +16,8 @@ std::string ProgressLine::render(const std::string& label, std::uint64_t done, s
   std::string line = label + "  " + core::format_bytes(static_cast<double>(done));
   if (total && *total > 0) {
     const double share = std::min(1.0, static_cast<double>(done) / static_cast<double>(*total));
-    line += fmt::format(" of {}  {:.0f}%", core::format_bytes(static_cast<double>(*total)), 100.0 * share);
+    // Floored: "100%" only when it is all there.
+    line += fmt::format(" of {}  {}%", core::format_bytes(static_cast<double>(*total)), static_cast<int>(100.0 * share));
   }
   if (seconds >= 0.5 && done > 0) line += fmt::format("  {}/s", core::format_bytes(static_cast<double>(done) / seconds));
   return line;

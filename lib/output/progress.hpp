@@ -1,6 +1,6 @@
 #pragma once
 // One self-rewriting status line on a terminal, for long work (a backup of a large database):
-//   erp-db  412.0 MiB of 1.1 GiB  37%  210.3 MiB/s
+//   erp-db  412.0 MiB of 1.1 GiB  36%  210.3 MiB/s
 // redrawn at most ten times a second and cleared when done. Disabled, it prints nothing: for
 // cron, pipes and --quiet.
 #include <chrono>

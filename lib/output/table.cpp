@@ -49,9 +49,9 @@ void Table::render(std::ostream& out, const Terminal& term) const {
 
 void render_fields(std::ostream& out, const std::vector<std::pair<std::string, std::string>>& fields) {
   std::size_t w = 0;
-  for (const auto& [k, v] : fields) w = std::max(w, k.size());
+  for (const auto& [k, v] : fields) w = std::max(w, display_width(k));
   for (const auto& [k, v] : fields) {
-    out << k << ':' << std::string(w - k.size() + 1, ' ') << v << '\n';
+    out << k << ':' << std::string(w - display_width(k) + 1, ' ') << v << '\n';
   }
 }
 

@@ -183,6 +183,13 @@ TEST_CASE("core::closest_match") {
   SUBCASE("a prefix finds the word it starts") {
     CHECK(closest_match("med", priorities) == "medium");
     CHECK(closest_match("urg", priorities) == "urgent");
+    // even when a shorter word is fewer edits away ("new" is 3 edits from "ack")
+    const Strings statuses = {"new", "acknowledged", "in_progress", "pending", "resolved", "closed"};
+    CHECK(closest_match("ack", statuses) == "acknowledged");
+  }
+  SUBCASE("spaces around the value do not loosen the typo limit") {
+    CHECK(closest_match("  xyz  ", priorities) == std::nullopt);
+    CHECK(closest_match(" hgh ", priorities) == "high");
   }
   SUBCASE("something else finds nothing") {
     CHECK(closest_match("critical", priorities) == std::nullopt);
