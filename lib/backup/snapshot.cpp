@@ -19,7 +19,11 @@ namespace {
 
 struct Handle {
   sqlite3* db = nullptr;
-  ~Handle() { sqlite3_close_v2(db); }
+  ~Handle() { close(); }
+  void close() {
+    sqlite3_close_v2(db);
+    db = nullptr;
+  }
 };
 
 [[noreturn]] void fail(sqlite3* db, std::string_view doing, const std::filesystem::path& path) {
@@ -32,13 +36,21 @@ void open(Handle& h, const std::filesystem::path& path, int flags) {
 
 
 
+// The first column of `sql`'s first row. A busy or locked database is Error(busy), so that
+// the caller can retry; any other failure is Error(unavailable).
 std::int64_t int_of(sqlite3* db, const std::string& sql) {
   sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
   std::int64_t v = 0;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+  }
   sqlite3_finalize(st);
-  return v;
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) return v;
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) throw Error(ErrorKind::busy, sqlite3_errstr(rc));
+  if (rc == SQLITE_NOTADB) throw Error(ErrorKind::data, sqlite3_errstr(rc));
+  throw Error(ErrorKind::unavailable, fmt::format("{}: {}", sql, sqlite3_errmsg(db)));
 }
 
 SqliteFacts facts(sqlite3* db) {
@@ -48,8 +60,9 @@ SqliteFacts facts(sqlite3* db) {
   core::Sha256 schema;
   std::vector<std::string> tables;
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT type, name, coalesce(sql, '') FROM sqlite_schema ORDER BY name, type", -1, &st, nullptr);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int rc = sqlite3_prepare_v2(db, "SELECT type, name, coalesce(sql, '') FROM sqlite_schema ORDER BY name, type", -1, &st, nullptr);
+  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+    if ((rc = sqlite3_step(st)) != SQLITE_ROW) break;
     const std::string type = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
     const std::string name = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
     schema.update(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)));
@@ -58,6 +71,9 @@ SqliteFacts facts(sqlite3* db) {
     if (type == "table" && !is_virtual && name.rfind("sqlite_", 0) != 0) tables.push_back(name);
   }
   sqlite3_finalize(st);
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) throw Error(ErrorKind::busy, sqlite3_errstr(rc));
+  if (rc == SQLITE_NOTADB) throw Error(ErrorKind::data, sqlite3_errstr(rc));
+  if (rc != SQLITE_DONE) throw Error(ErrorKind::unavailable, fmt::format("cannot read the schema: {}", sqlite3_errstr(rc)));
   f.schema_sha256 = schema.hex();
   for (const auto& t : tables) {
     std::string quoted = "\"";
@@ -67,14 +83,32 @@ SqliteFacts facts(sqlite3* db) {
   return f;
 }
 
-// The online backup of `src` into `dst`, all pages in one step, retried while busy.
-void copy(sqlite3* src, sqlite3* dst, const std::filesystem::path& path, core::Seconds timeout) {
+// The online backup of `src` into `dst`, all pages in one step, retried while busy. With
+// `facts`, they are read from `src` in the same read transaction as the copy, so they
+// describe exactly the copied pages (a writer may commit right after).
+void copy(sqlite3* src, sqlite3* dst, const std::filesystem::path& path, core::Seconds timeout, SqliteFacts* facts_out) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
   while (true) {
-    sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
-    if (!b) fail(dst, "prepare a snapshot of", path);
-    const int rc = sqlite3_backup_step(b, -1);
-    sqlite3_backup_finish(b);
+    int rc = SQLITE_OK;
+    bool in_read = false;
+    try {
+      if (facts_out) {
+        if (sqlite3_exec(src, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) fail(src, "read", path);
+        in_read = true;
+        *facts_out = facts(src);
+      }
+      sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
+      if (!b) fail(dst, "prepare a snapshot of", path);
+      rc = sqlite3_backup_step(b, -1);
+      sqlite3_backup_finish(b);
+    } catch (const Error& e) {
+      if (in_read) sqlite3_exec(src, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (e.kind() == ErrorKind::data) throw Error(ErrorKind::data, fmt::format("{} is not a SQLite database", path.string()));
+      if (e.kind() != ErrorKind::busy) throw;
+      in_read = false;
+      rc = SQLITE_BUSY;
+    }
+    if (in_read) sqlite3_exec(src, "ROLLBACK", nullptr, nullptr, nullptr);  // a read: nothing to keep
     if (rc == SQLITE_DONE) return;
     if (rc == SQLITE_NOTADB) throw Error(ErrorKind::data, fmt::format("{} is not a SQLite database", path.string()));
     if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
@@ -109,9 +143,18 @@ SqliteFacts snapshot_sqlite(const std::filesystem::path& path, core::Seconds tim
   std::filesystem::path temp;
   Handle dst;
   if (in_memory) {
-    // (Not the memdb VFS, whose contiguous buffer could be handed over without a copy: it
-    // cannot read a copy of a WAL-mode database.)
+    // A memdb database on one buffer of the expected size: the copy lands there page by page
+    // and is handed to the sink as it is (no second copy). It is never read back through
+    // SQLite (memdb cannot read a copy of a WAL-mode database): the facts come from the source.
     open(dst, ":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    const auto capacity = static_cast<sqlite3_int64>(size) + 65536;
+    auto* buffer = static_cast<unsigned char*>(sqlite3_malloc64(static_cast<sqlite3_uint64>(capacity)));
+    if (!buffer) throw Error(ErrorKind::unavailable, fmt::format("cannot snapshot {} in memory: out of memory", path.string()));
+    if (sqlite3_deserialize(dst.db, "main", buffer, 0, capacity,
+                            SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) != SQLITE_OK)
+      fail(dst.db, "prepare a snapshot of", path);
+    sqlite3_int64 limit = std::max<sqlite3_int64>(memory_limit, capacity) * 2;  // a WAL can grow while we look
+    sqlite3_file_control(dst.db, "main", SQLITE_FCNTL_SIZE_LIMIT, &limit);
   } else {
     temp = temp_dir / fmt::format(".snapshot-{}-{}.db", ::getpid(), std::chrono::steady_clock::now().time_since_epoch().count());
     open(dst, temp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -124,15 +167,13 @@ SqliteFacts snapshot_sqlite(const std::filesystem::path& path, core::Seconds tim
       if (!p.empty()) std::filesystem::remove(p, e);
     }
   } cleanup{temp};
-  copy(src.db, dst.db, path, timeout);
-  const SqliteFacts f = facts(dst.db);
+  SqliteFacts f;
+  copy(src.db, dst.db, path, timeout, &f);
+  src.close();
   if (in_memory) {
     sqlite3_int64 n = 0;
-    unsigned char* bytes = sqlite3_serialize(dst.db, "main", &n, 0);
-    if (!bytes || n < 0) throw Error(ErrorKind::internal, "cannot serialize the snapshot (out of memory?)");
-    std::unique_ptr<unsigned char, void (*)(void*)> guard(bytes, sqlite3_free);
-    sqlite3_close_v2(dst.db);  // the copy is in `bytes` now: give the memory back before compressing
-    dst.db = nullptr;
+    const unsigned char* bytes = sqlite3_serialize(dst.db, "main", &n, SQLITE_SERIALIZE_NOCOPY);
+    if (!bytes || n < 0) throw Error(ErrorKind::internal, "cannot hand over the snapshot");
     sink({reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(n)});  // all at once
   } else {
     sqlite3_close_v2(dst.db);
@@ -152,7 +193,7 @@ void copy_sqlite(const std::filesystem::path& from, const std::filesystem::path&
   open(src, from, SQLITE_OPEN_READONLY);
   open(dst, to, SQLITE_OPEN_READWRITE);
   sqlite3_busy_timeout(dst.db, 200);
-  copy(src.db, dst.db, to, timeout);
+  copy(src.db, dst.db, to, timeout, nullptr);
 }
 
 SqliteFacts sqlite_facts(const std::filesystem::path& path) {
