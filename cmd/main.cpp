@@ -43,7 +43,7 @@ constexpr Group k_groups[] = {
     {"ticket", opsdesk::cli::add_ticket_command},   {"account", opsdesk::cli::add_account_command},
     {"downtime", opsdesk::cli::add_downtime_command}, {"kb", opsdesk::cli::add_kb_command},
     {"inspect", opsdesk::cli::add_inspect_command},   {"backup", opsdesk::cli::add_backup_command},
-    {"audit", opsdesk::cli::add_audit_command},
+    {"db-tune", opsdesk::cli::add_dbtune_command},    {"audit", opsdesk::cli::add_audit_command},
 };
 
 // The command group named on the command line (the first word that is not a global option

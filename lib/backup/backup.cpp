@@ -174,25 +174,7 @@ Json entries_json(const std::vector<FileEntry>& entries) {
   return list;
 }
 
-// An empty directory beside `near` for a restore drill or an extraction, removed when done.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const fs::path& near) {
-    std::string tmpl = (near / ".opsdesk-restore-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw Error(ErrorKind::io, fmt::format("cannot make a directory in {}: {}", near.string(), std::strerror(errno)));
-    path = tmpl;
-  }
-  ~TempDir() {
-    if (path.empty()) return;
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path release() {
-    auto p = path;
-    path.clear();
-    return p;
-  }
-};
+using core::ScratchDir;
 
 fs::path artifact_path(const Backup& b) { return fs::path(b.repository) / b.artifact; }
 
@@ -471,9 +453,9 @@ Verification verify(const config::Config& config, const Backup& b, bool deep, bo
       return v;
     }
     const Json manifest = b.manifest.empty() ? Json::object() : Json::parse(b.manifest);
-    TempDir drill(b.repository);
+    ScratchDir drill(b.repository);
     if (b.kind == "sqlite") {
-      const fs::path db = drill.path / "restored.db";
+      const fs::path db = drill.path() / "restored.db";
       {
         core::AtomicFile file(db);
         read_content(config, b, [&](std::string_view c) { file.write(c); });
@@ -498,7 +480,7 @@ Verification verify(const config::Config& config, const Backup& b, bool deep, bo
       // The archive is extracted as it streams out of the artifact.
       std::string pending;
       ArtifactReader reader(artifact_path(b), b.encrypted ? key_for(config, find_target(config, b.target), true) : std::nullopt);
-      const auto extracted = extract_tar([&] { return reader.next(); }, drill.path);
+      const auto extracted = extract_tar([&] { return reader.next(); }, drill.path());
       if (reader.info().content_sha256 != b.content_sha256) throw Error(ErrorKind::data, "the restored archive does not match its manifest");
       std::map<std::string, std::string> hashes;
       for (const auto& e : extracted)
@@ -552,8 +534,8 @@ Restored restore(const config::Config& config, const Backup& b, const RestoreOpt
     if (safety.failure) throw Error(*safety.failure, fmt::format("the safety backup before restoring failed, nothing restored: {}", *safety.backup.error));
     record_safety(safety.backup);
     r.safety_backup = safety.backup.id;
-    TempDir temp(live.parent_path());
-    const fs::path copy = temp.path / "restored.db";
+    ScratchDir temp(live.parent_path());
+    const fs::path copy = temp.path() / "restored.db";
     {
       core::AtomicFile file(copy);
       read_content(config, b, [&](std::string_view c) { file.write(c); });
@@ -572,11 +554,11 @@ Restored restore(const config::Config& config, const Backup& b, const RestoreOpt
   if (b.kind == "files") {
     if (exists && !(fs::is_directory(dest, ec) && fs::is_empty(dest, ec)) && !o.force)
       throw Error(ErrorKind::failed, fmt::format("{} exists and is not empty; restore elsewhere or pass --force", dest.string()));
-    TempDir temp(dest.parent_path());
+    ScratchDir temp(dest.parent_path());
     ArtifactReader reader(artifact_path(b), b.encrypted ? key_for(config, find_target(config, b.target), true) : std::nullopt);
-    const auto entries = extract_tar([&] { return reader.next(); }, temp.path);
+    const auto entries = extract_tar([&] { return reader.next(); }, temp.path());
     if (reader.info().content_sha256 != b.content_sha256) throw Error(ErrorKind::data, fmt::format("{}: the archive does not match its manifest", b.id));
-    ::chmod(temp.path.c_str(), 0700);
+    ::chmod(temp.path().c_str(), 0700);
     if (exists) {
       const fs::path old = dest.parent_path() / ("." + dest.filename().string() + ".replaced-" + std::to_string(now));
       fs::rename(dest, old);

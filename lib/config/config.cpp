@@ -16,6 +16,7 @@ namespace opsdesk::config {
 void read_inspect(Section& s, Config::Inspect& i);
 void read_checks(Section& s, std::vector<Config::Check>& checks);
 void read_backup(Section& s, Config::Backup& b);
+void read_dbtune(Section& s, Config::Dbtune& d);
 
 namespace {
 
@@ -128,6 +129,7 @@ Config read_root(const toml::table& root, const std::filesystem::path& origin) {
   s.table("inspect", [&](Section& t) { read_inspect(t, c.inspect); });
   read_checks(s, c.checks);
   s.table("backup", [&](Section& t) { read_backup(t, c.backup); });
+  s.table("dbtune", [&](Section& t) { read_dbtune(t, c.dbtune); });
   s.table("staff", [&](Section& t) { read_staff(t, c.staff); });
   s.table("output", [&](Section& t) { read_output(t, c.output); });
   s.finish();
@@ -263,8 +265,33 @@ toml::table to_table(const Config& c) {
     backup_targets.push_back(tt);
   }
   if (!backup_targets.empty()) backup.insert("targets", backup_targets);
+  auto strings = [](const std::vector<std::string>& v) {
+    toml::array a;
+    for (const auto& x : v) a.push_back(x);
+    return a;
+  };
+  auto thresholds_table = [](const Config::DbtuneThresholds& t) {
+    return toml::table{{"vacuum_slack_percent", t.vacuum_slack_percent}, {"vacuum_min_bytes", t.vacuum_min_bytes},
+                       {"stale_stats_percent", t.stale_stats_percent},   {"huge_table_rows", t.huge_table_rows},
+                       {"huge_table_share", t.huge_table_share}};
+  };
+  toml::table dbtune{{"temp_patterns", strings(c.dbtune.temp_patterns)},
+                     {"timeout", core::format_duration(c.dbtune.timeout)},
+                     {"sample_rows", c.dbtune.sample_rows},
+                     {"archive_keep", core::format_duration(c.dbtune.archive_keep)}};
+  for (auto&& [k, v] : thresholds_table(c.dbtune.thresholds)) dbtune.insert(k, v);
+  toml::array dbtune_targets;
+  for (const auto& t : c.dbtune.targets) {
+    toml::table tt{{"name", t.name}, {"path", t.path}};
+    if (!t.system.empty()) tt.insert("system", t.system);
+    if (!t.temp_patterns.empty()) tt.insert("temp_patterns", strings(t.temp_patterns));
+    if (t.thresholds) tt.insert("thresholds", thresholds_table(*t.thresholds));
+    dbtune_targets.push_back(tt);
+  }
+  if (!dbtune_targets.empty()) dbtune.insert("targets", dbtune_targets);
   toml::table root{{"desk", desk},   {"store", store},   {"ticket", ticket},   {"sla", sla},
-                   {"staff", staff}, {"output", output}, {"inspect", inspect}, {"backup", backup}};
+                   {"staff", staff}, {"output", output}, {"inspect", inspect}, {"backup", backup},
+                   {"dbtune", dbtune}};
   if (!checks.empty()) root.insert("checks", checks);
   return root;
 }

@@ -152,6 +152,31 @@ struct Config {
     std::vector<BackupTarget> targets;
   } backup;
 
+  struct DbtuneThresholds {
+    double vacuum_slack_percent = 20;  // free pages and unused bytes, as a share of the file
+    std::int64_t vacuum_min_bytes = 16LL << 20;  // and at least this much to give back
+    double stale_stats_percent = 25;   // row count drifted this far from sqlite_stat1's
+    std::int64_t huge_table_rows = 5'000'000;
+    double huge_table_share = 60;      // % of the file
+  };
+  struct DbtuneTarget {
+    std::string name;
+    std::string system;
+    std::string path;
+    std::vector<std::string> temp_patterns;  // empty: dbtune.temp_patterns
+    std::optional<DbtuneThresholds> thresholds;  // empty: dbtune's
+  };
+  struct Dbtune {
+    std::vector<std::string> temp_patterns = {"tmp_*",   "temp_*",  "*_tmp",     "*_temp",   "*_old",
+                                              "*_bak",   "*_bak_*", "*_backup",  "*_backup_*", "*_copy",
+                                              "bak_*",   "backup_*", "old_*"};
+    DbtuneThresholds thresholds;
+    core::Seconds timeout = 30;       // how long apply waits for the target's write lock
+    std::int64_t sample_rows = 100'000;  // rows read per table for index statistics
+    core::Seconds archive_keep = 90 * 86400;  // huge-table split proposals keep this much in the table
+    std::vector<DbtuneTarget> targets;
+  } dbtune;
+
   struct Staff {
     core::Seconds departure_notice = 3 * 86400;  // the contract: staff changes announced 3 days ahead
   } staff;

@@ -206,4 +206,23 @@ InputFile::~InputFile() {
   if (m_data) ::munmap(const_cast<char*>(m_data), m_size);
 }
 
+ScratchDir::ScratchDir(const std::filesystem::path& near) {
+  std::string pattern = (near / ".opsdesk-restore-XXXXXX").string();
+  if (!::mkdtemp(pattern.data()))
+    throw Error(ErrorKind::io, fmt::format("cannot make a directory in {}: {}", near.string(), std::strerror(errno)));
+  m_path = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  if (m_path.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(m_path, ec);
+}
+
+std::filesystem::path ScratchDir::release() {
+  auto p = m_path;
+  m_path.clear();
+  return p;
+}
+
 }  // namespace opsdesk::core

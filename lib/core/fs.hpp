@@ -42,6 +42,21 @@ class AtomicFile {
   std::string m_buffer;
 };
 
+// An empty private directory beside `near` (".opsdesk-restore-XXXXXX"), removed with its
+// contents when it goes away unless released. Error(io) when it cannot be made.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::filesystem::path& near);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return m_path; }
+  std::filesystem::path release();
+
+ private:
+  std::filesystem::path m_path;
+};
+
 // Whole file as bytes. Throws Error(not_found) or Error(io).
 std::string read_file(const std::filesystem::path& path);
 

@@ -289,7 +289,40 @@ CREATE TABLE backup_restores (
 );
 )sql";
 
-constexpr std::array<std::string_view, 5> k_migrations = {k_v1, k_v2, k_v3, k_v4, k_v5};
+
+// v6: database tuning — when each table was first seen, and every action applied with its undo.
+constexpr std::string_view k_v6 = R"sql(
+CREATE TABLE dbtune_seen (
+  target     TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  PRIMARY KEY (target, name)
+);
+CREATE TABLE dbtune_actions (
+  id           INTEGER PRIMARY KEY,
+  target       TEXT NOT NULL,
+  finding      TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  object       TEXT,
+  summary      TEXT NOT NULL,
+  sql          TEXT NOT NULL,
+  undo_sql     TEXT NOT NULL,
+  backup_id    TEXT,
+  change_ref   TEXT,
+  at           INTEGER NOT NULL,
+  actor        TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  error        TEXT,
+  bytes_before INTEGER,
+  bytes_after  INTEGER,
+  duration_ms  INTEGER,
+  undone_at    INTEGER,
+  undone_by    TEXT
+);
+CREATE INDEX dbtune_actions_target ON dbtune_actions(target, at);
+)sql";
+
+constexpr std::array<std::string_view, 6> k_migrations = {k_v1, k_v2, k_v3, k_v4, k_v5, k_v6};
 
 }  // namespace
 

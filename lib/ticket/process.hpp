@@ -40,6 +40,9 @@ std::string_view step_name(Step step);
 // whose changes are not approved, implemented and tested). An approved change's window becomes
 // planned downtime of its system.
 Ticket advance(const desk::Session& s, Step step, std::string_view ref, const std::optional<std::string>& note);
+// A standard change: pre-approved by a permission the actor holds (`permission`, such as
+// dbtune.apply) instead of an approver's decision; the approval event says so.
+Ticket approve_standard(const desk::Session& s, std::string_view ref, std::string_view permission);
 
 // Problem and change fields (`ticket set`); engaged empty strings clear.
 struct ProcessFields {
