@@ -107,7 +107,7 @@ TEST_CASE("backup run: a SQLite database written every 20 ms is snapshotted cons
   CHECK(check.out == "ok\n1\n");
 }
 
-TEST_CASE("backup: files keep modes, symlinks and odd names; excludes apply") {
+TEST_CASE("backup: files keep modes, symlinks and odd names, excludes apply") {
   Desk d;
   REQUIRE(d.run({"backup", "run", "conf"}).code == 0);
   const auto to = d.dir / "out";
@@ -239,7 +239,7 @@ TEST_CASE("backup prune: restic's rules, the reasons, and the newest verified ba
   CHECK(has(r.err, "empty"));
 }
 
-TEST_CASE("backup list --rescan: the index is rebuilt from the manifests; half-written backups never show") {
+TEST_CASE("backup list --rescan: the index is rebuilt from the manifests, half-written backups never show") {
   Desk d;
   REQUIRE(d.run({"backup", "run"}).code == 0);
   d.write_file(d.repo / ".db-20261125T000000Z.zst.tmp-abc123", "half");  // what a crash leaves

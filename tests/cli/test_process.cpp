@@ -67,7 +67,7 @@ TEST_CASE("an incident during planned downtime: its clocks start when the window
   }
 }
 
-TEST_CASE("pending for the customer pauses the resolution clock; for a vendor it does not") {
+TEST_CASE("pending for the customer pauses the resolution clock, for a vendor it does not") {
   Desk d;
   const auto a = new_ticket(d, {"waits for customer", "--priority", "urgent"});
   const auto b = new_ticket(d, {"waits for vendor", "--priority", "urgent"});
