@@ -21,7 +21,7 @@ struct TuneOptions {
   std::string target, workload;
   std::vector<std::string> findings;
   std::int64_t action = 0;
-  bool all_safe = false, dry_run = false, apply = false;
+  bool all_safe = false, dry_run = false, apply = false, brief = false;
   OutputOptions out;
 };
 
@@ -41,10 +41,18 @@ output::Color color_of(dbtune::Severity s) {
   }
 }
 
-void render_analysis(Runtime& rt, const dbtune::Analysis& a) {
+void render_analysis(Runtime& rt, const dbtune::Analysis& a, bool brief) {
   auto& out = rt.out();
   out << fmt::format("{}: {} ({}), {} tables, {} indexes, journal {}; analysed in {:.1f}s\n", a.target, a.path.string(),
                      size_of(a.file_bytes), a.tables, a.indexes, a.journal_mode, a.seconds);
+  if (brief) {
+    output::Table table({{"SEVERITY"}, {"FINDING"}, {"SUMMARY"}});
+    for (const auto& f : a.findings)
+      table.add({{std::string(dbtune::severity_name(f.severity)), color_of(f.severity)}, {f.id}, {f.summary}});
+    if (!a.findings.empty()) table.render(out, rt.term());
+    else out << "no findings: nothing to tune\n";
+    return;
+  }
   if (a.findings.empty()) out << "\nno findings: nothing to tune\n";
   for (const auto& f : a.findings) {
     out << '\n'
@@ -150,11 +158,12 @@ void add_analyze(CLI::App* group, Runtime& rt) {
   auto* cmd = group->add_subcommand("analyze", "Find what slows a database (read-only): space, statistics, leftovers, indexes");
   cmd->add_option("target", o->target, "A [[dbtune.targets]] name")->required();
   cmd->add_option("--workload", o->workload, "A file of SQL statements (or -): index advice for them");
+  cmd->add_flag("--brief", o->brief, "One line per finding");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
     const auto& target = dbtune::find_target(rt.config(), o->target);
     const auto a = run_analysis(rt, target, read_workload(o->workload), "dbtune.analyze");
-    print_object(rt, o->out, dbtune::to_json(a), [&] { render_analysis(rt, a); });
+    print_object(rt, o->out, dbtune::to_json(a), [&] { render_analysis(rt, a, o->brief); });
   });
 }
 

@@ -76,7 +76,7 @@ Catalog read_catalog(TargetDb& db, bool space) {
     t.name = name;
     t.sql = sql_of[name];
     t.without_rowid = r.int64(2) != 0;
-    for (const auto& col : db.rows("SELECT cid, name, type, \"notnull\", pk FROM pragma_table_xinfo(?) WHERE hidden = 0", {name}))
+    for (const auto& col : db.rows("SELECT cid, name, type, \"notnull\", pk FROM pragma_table_xinfo(?) WHERE hidden <> 1", {name}))
       t.columns.push_back({static_cast<int>(col.int64(0)), col.text(1), col.text(2), col.int64(3) != 0, static_cast<int>(col.int64(4))});
     const auto pks = std::count_if(t.columns.begin(), t.columns.end(), [](const Column& x) { return x.pk > 0; });
     if (!t.without_rowid && pks == 1)
@@ -105,6 +105,13 @@ Catalog read_catalog(TargetDb& db, bool space) {
       }
       t.indexes.push_back(std::move(i));
     }
+    // In the order they were made (the later of two duplicates is the one to drop).
+    auto made = [&](const Index& i) {
+      for (std::size_t k = 0; k < c.schema.size(); ++k)
+        if (c.schema[k].name == i.name) return k;
+      return c.schema.size();  // autoindexes of constraints come with their table
+    };
+    std::stable_sort(t.indexes.begin(), t.indexes.end(), [&](const Index& a, const Index& b) { return made(a) < made(b); });
     c.tables.push_back(std::move(t));
   }
   if (space) {

@@ -405,7 +405,7 @@ void huge_findings(TargetDb& db, const Catalog& c, const AnalyzeOptions& o, std:
       return paren == std::string::npos ? fmt::format("CREATE TABLE {} AS SELECT * FROM {} WHERE 0", quote(archive), quote(t.name))
                                         : fmt::format("CREATE TABLE IF NOT EXISTS {} {}", quote(archive), sql.substr(paren));
     }();
-    const std::string rowid = t.without_rowid ? "" : "rowid, ";
+    const std::string rowid = t.without_rowid || t.rowid_alias >= 0 ? "" : "rowid, ";
     f.fix_sql = {create,
                  fmt::format("-- repeat in a maintenance window until it moves no row (10,000 rows per transaction):"),
                  fmt::format("INSERT INTO {0}({4}{5}) SELECT {4}{5} FROM {1} WHERE {2} < {3} ORDER BY {6} LIMIT 10000",
@@ -415,7 +415,7 @@ void huge_findings(TargetDb& db, const Catalog& c, const AnalyzeOptions& o, std:
                                for (const auto& col : t.columns) cols.push_back(quote(col.name));
                                return core::join(cols, ", ");
                              }(),
-                             t.without_rowid ? quote(when->name) : "rowid"),
+                             t.without_rowid ? quote(when->name) : std::string("rowid")),
                  t.without_rowid ? fmt::format("DELETE FROM {0} WHERE {1} < {2} AND EXISTS (SELECT 1 FROM {3})", quote(t.name),
                                                quote(when->name), cutoff, quote(archive))
                                  : fmt::format("DELETE FROM {0} WHERE rowid <= (SELECT max(rowid) FROM {1}) AND {2} < {3}",
