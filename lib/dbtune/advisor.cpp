@@ -190,6 +190,7 @@ struct Candidate {
   std::string name;        // proposed
   std::int64_t bytes = 0;
   bool used = false;
+  std::string stat;  // its sqlite_stat1 row in the evaluation copy
 };
 
 IndexColumn column_of(const Table& t, const Term& term, const std::vector<std::string>& declared) {
@@ -442,7 +443,7 @@ Advice advise(TargetDb& db, const std::filesystem::path& path, const Catalog& ca
     }
     for (const auto& c : candidates)
       if (iequals(c.table, t.name) && same_key(c.key, key)) return;
-    candidates.push_back({t.name, std::move(key), fmt::format("opsdesk_candidate_{}", candidates.size()), "", 0, false});
+    candidates.push_back({t.name, std::move(key), fmt::format("opsdesk_candidate_{}", candidates.size()), "", 0, false, ""});
   };
   for (const auto& per : scans) {
     for (const auto& s : per) {
@@ -533,21 +534,19 @@ Advice advise(TargetDb& db, const std::filesystem::path& path, const Catalog& ca
   for (std::size_t i = 0; i < workload.size(); ++i)
     if (advice.statements[i].error.empty()) advice.statements[i].plan_before = query_plan(eval, workload[i].sql);
 
-  std::set<std::string> taken;
   for (auto& c : candidates) {
     const Table& t = *catalog.table(c.table);
     const auto cols = key_columns(t, c.key);
     eval.exec(fmt::format("CREATE INDEX {} ON {}({})", quote(c.probe_name), quote(t.name), key_sql(c.key)));
     const auto [sample, n] = sample_of(t);
-    insert_stat(t.name, c.probe_name, estimate_stat(eval, sample, t.rows, n, cols, false));
+    c.stat = estimate_stat(eval, sample, t.rows, n, cols, false);
+    insert_stat(t.name, c.probe_name, c.stat);
     // Its size: the same index on the sample, scaled.
     const std::string probe = "size_" + c.probe_name;
     eval.exec(fmt::format("CREATE INDEX sample.{} ON {}({})", quote(probe), quote(sample), core::join(cols, ", ")));
     const auto sample_bytes = eval.integer("SELECT coalesce(sum(pgsize), 0) FROM dbstat('sample') WHERE name = ?", {probe});
     c.bytes = n > 0 ? static_cast<std::int64_t>(static_cast<double>(sample_bytes) * static_cast<double>(std::max(t.rows, n)) / static_cast<double>(n))
                     : 0;
-    c.name = proposed_name(t, c.key, catalog, taken);
-    taken.insert(core::to_lower(c.name));
   }
   eval.exec("ANALYZE sqlite_schema");
 
@@ -563,6 +562,45 @@ Advice advise(TargetDb& db, const std::filesystem::path& path, const Catalog& ca
   for (const auto& c : candidates)
     if (!c.used) eval.exec("DROP INDEX " + quote(c.probe_name));
   eval.exec("ANALYZE sqlite_schema");
+  // A used candidate whose columns lead another used one goes when no statement's plan gets
+  // worse without it: (a, t) serves `a = ?` as well as (a) does.
+  std::vector<int> best(workload.size(), 0);
+  for (std::size_t i = 0; i < workload.size(); ++i)
+    if (advice.statements[i].error.empty()) best[i] = plan_score(query_plan(eval, workload[i].sql));
+  std::vector<std::size_t> order(candidates.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return candidates[a].key.size() < candidates[b].key.size(); });
+  for (const auto k : order) {
+    auto& a = candidates[k];
+    if (!a.used) continue;
+    const bool led = std::any_of(candidates.begin(), candidates.end(), [&](const Candidate& b) {
+      if (&b == &a || !b.used || !iequals(a.table, b.table) || b.key.size() <= a.key.size()) return false;
+      for (std::size_t j = 0; j < a.key.size(); ++j)
+        if (a.key[j].cid != b.key[j].cid || a.key[j].desc != b.key[j].desc || !iequals(a.key[j].collation, b.key[j].collation))
+          return false;
+      return true;
+    });
+    if (!led) continue;
+    eval.exec("DROP INDEX " + quote(a.probe_name));
+    eval.rows("DELETE FROM sqlite_stat1 WHERE idx = ?", {a.probe_name});
+    eval.exec("ANALYZE sqlite_schema");
+    bool worse = false;
+    for (std::size_t i = 0; i < workload.size() && !worse; ++i)
+      if (advice.statements[i].error.empty()) worse = plan_score(query_plan(eval, workload[i].sql)) < best[i];
+    if (worse) {
+      eval.exec(fmt::format("CREATE INDEX {} ON {}({})", quote(a.probe_name), quote(a.table), key_sql(a.key)));
+      insert_stat(a.table, a.probe_name, a.stat);
+      eval.exec("ANALYZE sqlite_schema");
+    } else {
+      a.used = false;
+    }
+  }
+  std::set<std::string> taken;
+  for (auto& c : candidates) {
+    if (!c.used) continue;
+    c.name = proposed_name(*catalog.table(c.table), c.key, catalog, taken);
+    taken.insert(core::to_lower(c.name));
+  }
   std::vector<std::string> all_names = probe_names;
   for (const auto& t : catalog.tables)
     for (const auto& i : t.indexes) all_names.push_back(i.name);
@@ -578,9 +616,13 @@ Advice advise(TargetDb& db, const std::filesystem::path& path, const Catalog& ca
     }
     // Show the proposed names in the plans.
     for (auto& line : sp.plan_after)
-      for (const auto& c : candidates)
-        if (c.used)
-          if (const auto at = line.find("INDEX " + c.probe_name); at != std::string::npos) line.replace(at + 6, c.probe_name.size(), c.name);
+      for (const auto& c : candidates) {
+        if (!c.used) continue;
+        const std::string needle = "INDEX " + c.probe_name;
+        const auto at = line.find(needle);
+        if (at != std::string::npos && (at + needle.size() == line.size() || line[at + needle.size()] == ' '))
+          line.replace(at + 6, c.probe_name.size(), c.name);
+      }
   }
 
   // 5. Findings.

@@ -21,6 +21,13 @@ std::int64_t Table::index_bytes() const {
   return n;
 }
 
+std::string Table::stored_columns() const {
+  std::vector<std::string> names;
+  for (const auto& c : columns)
+    if (!c.generated) names.push_back(quote(c.name));
+  return core::join(names, ", ");
+}
+
 const Column* Table::column(std::string_view wanted) const {
   for (const auto& c : columns)
     if (iequals(c.name, wanted)) return &c;
@@ -76,8 +83,9 @@ Catalog read_catalog(TargetDb& db, bool space) {
     t.name = name;
     t.sql = sql_of[name];
     t.without_rowid = r.int64(2) != 0;
-    for (const auto& col : db.rows("SELECT cid, name, type, \"notnull\", pk FROM pragma_table_xinfo(?) WHERE hidden <> 1", {name}))
-      t.columns.push_back({static_cast<int>(col.int64(0)), col.text(1), col.text(2), col.int64(3) != 0, static_cast<int>(col.int64(4))});
+    for (const auto& col : db.rows("SELECT cid, name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1", {name}))
+      t.columns.push_back({static_cast<int>(col.int64(0)), col.text(1), col.text(2), col.int64(3) != 0, static_cast<int>(col.int64(4)),
+                           col.int64(5) >= 2});
     const auto pks = std::count_if(t.columns.begin(), t.columns.end(), [](const Column& x) { return x.pk > 0; });
     if (!t.without_rowid && pks == 1)
       for (const auto& col : t.columns)
@@ -117,9 +125,17 @@ Catalog read_catalog(TargetDb& db, bool space) {
   if (space) {
     c.has_space = true;
     std::map<std::string, Row> per;  // b-tree name → pages, bytes, unused, leaf cells, cells
-    for (auto& r : db.rows("SELECT name, sum(pgsize), sum(unused), sum(CASE WHEN pagetype = 'leaf' THEN ncell ELSE 0 END), "
-                           "sum(ncell) FROM dbstat GROUP BY name"))
-      per.emplace(r.text(0), r);
+    constexpr std::string_view sums =
+        "SELECT name, sum(pgsize), sum(unused), sum(CASE WHEN pagetype = 'leaf' THEN ncell ELSE 0 END), sum(ncell) FROM dbstat";
+    if (iequals(c.journal_mode, "wal")) {
+      // One pass; in WAL mode a reader never blocks a writer.
+      for (auto& r : db.rows(std::string(sums) + " GROUP BY name")) per.emplace(r.text(0), r);
+    } else {
+      // A reader blocks writers in the other journal modes: one b-tree per statement, so the
+      // shared lock is held for one table or index at a time.
+      for (const auto& o : db.rows("SELECT name FROM sqlite_schema WHERE rootpage > 0"))
+        for (auto& r : db.rows(std::string(sums) + " WHERE name = ? GROUP BY name", {o.text(0)})) per.emplace(r.text(0), r);
+    }
     for (auto& t : c.tables) {
       if (auto it = per.find(t.name); it != per.end()) {
         t.bytes = it->second.int64(1);

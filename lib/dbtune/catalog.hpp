@@ -17,6 +17,7 @@ struct Column {
   std::string type;
   bool not_null = false;
   int pk = 0;  // position in the primary key, 0 when not part of it
+  bool generated = false;  // GENERATED ALWAYS AS (...): never inserted into
 };
 
 struct IndexColumn {
@@ -48,6 +49,8 @@ struct Table {
   // From dbstat:
   std::int64_t rows = 0, bytes = 0, unused = 0;
   std::int64_t index_bytes() const;
+  // The columns a row is inserted with (not the generated ones), quoted and comma-separated.
+  std::string stored_columns() const;
   const Column* column(std::string_view name) const;
 };
 

@@ -214,7 +214,7 @@ void temp_findings(TargetDb& db, const Catalog& c, const AnalyzeOptions& o, std:
           "pre-apply backup keeps its rows, and undo puts them back.",
           *pattern, bytes(t.bytes + t.index_bytes()));
       f.fix_sql = {"DROP TABLE " + quote(t.name)};
-      f.undo_sql = {t.sql, fmt::format("INSERT INTO main.{0} SELECT * FROM \"before\".{0}", quote(t.name))};
+      f.undo_sql = {t.sql, fmt::format("INSERT INTO main.{0}({1}) SELECT {1} FROM \"before\".{0}", quote(t.name), t.stored_columns())};
       for (const auto& i : t.indexes)
         if (!i.sql.empty()) f.undo_sql.push_back(i.sql);
       for (const auto& tr : c.others)
@@ -235,8 +235,27 @@ bool has_expression(const Index& i) {
 }
 std::string where_of(const Index& i) {  // the WHERE clause of a partial index
   const auto lower = core::to_lower(i.sql);
-  const auto at = lower.rfind(" where ");
-  return at == std::string::npos ? "" : std::string(core::trim(i.sql.substr(at + 7)));
+  auto boundary = [&](std::size_t at) {
+    return at >= lower.size() || std::isspace(static_cast<unsigned char>(lower[at])) || lower[at] == '(' || lower[at] == ')';
+  };
+  for (auto at = lower.rfind("where"); at != std::string::npos; at = at == 0 ? std::string::npos : lower.rfind("where", at - 1)) {
+    if (at > 0 && boundary(at - 1) && boundary(at + 5)) {
+      std::string rest(core::trim(i.sql.substr(at + 5)));
+      std::string flat;  // whitespace runs as one space: the same clause written differently compares equal
+      bool space = false;
+      for (char ch : rest) {
+        if (std::isspace(static_cast<unsigned char>(ch))) {
+          space = true;
+          continue;
+        }
+        if (space && !flat.empty()) flat += ' ';
+        space = false;
+        flat += ch;
+      }
+      return flat;
+    }
+  }
+  return "";
 }
 bool is_prefix(const Index& shorter, const Index& longer) {
   if (shorter.key.size() >= longer.key.size()) return false;
@@ -294,6 +313,11 @@ void index_findings(const Catalog& c, std::vector<Finding>& out) {
       if (taken(s.name) || s.origin != "c" || s.unique || s.partial || has_expression(s)) continue;
       for (const auto& l : ix) {
         if (&l == &s || l.partial || has_expression(l) || !is_prefix(s, l)) continue;
+        // (a) beside (a, rowid): the longer one is the redundant one (rowid-suffix below).
+        const auto& last = l.key.back();
+        if (l.key.size() == s.key.size() + 1 && l.origin == "c" && !l.unique &&
+            (last.cid == -1 || (t.rowid_alias >= 0 && last.cid == t.rowid_alias)))
+          continue;
         add(s, "prefix-index", Severity::low,
             fmt::format("index {} on {}({}) is a prefix of {}({})", s.name, t.name, key_sql(s.key), l.name, key_sql(l.key)),
             fmt::format("Every search {} serves, {} serves too (its leading columns are the same, in the same order and "
@@ -398,29 +422,39 @@ void huge_findings(TargetDb& db, const Catalog& c, const AnalyzeOptions& o, std:
     const auto older = db.integer(fmt::format("SELECT count(*) FROM {} WHERE {} < {}", quote(t.name), quote(when->name), cutoff));
     const std::string archive = t.name + "_archive";
     const std::string create = [&] {
-      // The table's own definition under the archive's name, so types and constraints match.
-      auto sql = t.sql;
-      const auto lower = core::to_lower(sql);
-      const auto paren = sql.find('(');
-      return paren == std::string::npos ? fmt::format("CREATE TABLE {} AS SELECT * FROM {} WHERE 0", quote(archive), quote(t.name))
-                                        : fmt::format("CREATE TABLE IF NOT EXISTS {} {}", quote(archive), sql.substr(paren));
+      // The table's own definition under the archive's name (SQLite renames it in a scratch
+      // copy), so types and constraints match.
+      TargetDb mem(":memory:", TargetDb::Mode::memory, std::chrono::milliseconds(0), "schema copy");
+      if (sqlite3_exec(mem.handle(), t.sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK &&
+          sqlite3_exec(mem.handle(), fmt::format("ALTER TABLE {} RENAME TO {}", quote(t.name), quote(archive)).c_str(), nullptr,
+                       nullptr, nullptr) == SQLITE_OK)
+        if (auto r = mem.row("SELECT sql FROM sqlite_schema WHERE name = ?", {archive}))
+          return "CREATE TABLE IF NOT EXISTS" + r->text(0).substr(std::string_view("CREATE TABLE").size());
+      return fmt::format("CREATE TABLE IF NOT EXISTS {} AS SELECT * FROM {} WHERE 0", quote(archive), quote(t.name));
     }();
+    const std::string cols = t.stored_columns();
+    std::string moved;  // the rows of this batch, by key
+    if (t.without_rowid) {
+      std::vector<std::pair<int, std::string>> pk;
+      for (const auto& col : t.columns)
+        if (col.pk > 0) pk.emplace_back(col.pk, quote(col.name));
+      std::sort(pk.begin(), pk.end());
+      std::vector<std::string> names;
+      for (auto& [n, name] : pk) names.push_back(name);
+      const auto key = core::join(names, ", ");
+      moved = fmt::format("DELETE FROM {0} WHERE ({1}) IN (SELECT {1} FROM {2}) AND {3} < {4}", quote(t.name), key, quote(archive),
+                          quote(when->name), cutoff);
+    } else {
+      moved = fmt::format("DELETE FROM {0} WHERE rowid <= (SELECT max(rowid) FROM {1}) AND {2} < {3}", quote(t.name),
+                          quote(archive), quote(when->name), cutoff);
+    }
     const std::string rowid = t.without_rowid || t.rowid_alias >= 0 ? "" : "rowid, ";
-    f.fix_sql = {create,
-                 fmt::format("-- repeat in a maintenance window until it moves no row (10,000 rows per transaction):"),
+    f.fix_sql = {create, "-- repeat in a maintenance window until it moves no row (10,000 rows per transaction):",
                  fmt::format("INSERT INTO {0}({4}{5}) SELECT {4}{5} FROM {1} WHERE {2} < {3} ORDER BY {6} LIMIT 10000",
-                             quote(archive), quote(t.name), quote(when->name), cutoff, rowid,
-                             [&] {
-                               std::vector<std::string> cols;
-                               for (const auto& col : t.columns) cols.push_back(quote(col.name));
-                               return core::join(cols, ", ");
-                             }(),
+                             quote(archive), quote(t.name), quote(when->name), cutoff, rowid, cols,
                              t.without_rowid ? quote(when->name) : std::string("rowid")),
-                 t.without_rowid ? fmt::format("DELETE FROM {0} WHERE {1} < {2} AND EXISTS (SELECT 1 FROM {3})", quote(t.name),
-                                               quote(when->name), cutoff, quote(archive))
-                                 : fmt::format("DELETE FROM {0} WHERE rowid <= (SELECT max(rowid) FROM {1}) AND {2} < {3}",
-                                               quote(t.name), quote(archive), quote(when->name), cutoff)};
-    f.undo_sql = {fmt::format("INSERT INTO {0} SELECT * FROM {1}", quote(t.name), quote(archive)),
+                 moved};
+    f.undo_sql = {fmt::format("INSERT INTO {0}({2}) SELECT {2} FROM {1}", quote(t.name), quote(archive), cols),
                   "DROP TABLE " + quote(archive)};
     f.explanation = fmt::format(
         "Split by {}: rows older than {} before the newest ({} of {}) move to {}, which keeps the same columns. The "
@@ -494,7 +528,8 @@ std::optional<core::Timestamp> date_in_name(std::string_view name) {
     if (digits.size() != 8 || (j < name.size() && std::isdigit(static_cast<unsigned char>(name[j])))) continue;
     const int y = std::stoi(digits.substr(0, 4)), m = std::stoi(digits.substr(4, 2)), d = std::stoi(digits.substr(6, 2));
     static constexpr int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1990 || y > 2099 || m < 1 || m > 12 || d < 1 || d > days[m - 1]) continue;
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1990 || y > 2099 || m < 1 || m > 12 || d < 1 || d > days[m - 1] || (m == 2 && d == 29 && !leap)) continue;
     core::CivilTime c{};
     c.year = y;
     c.month = m;
@@ -528,9 +563,14 @@ std::vector<std::string> dependants(const Catalog& catalog, std::string_view tab
   // The copy could not be renamed (a virtual table of a module this build lacks): look for the
   // name in the SQL of views and triggers instead.
   const auto lower = core::to_lower(table);
+  const auto quoted = core::to_lower(quote(table));
   for (const auto& o : catalog.schema) {
     if (iequals(o.table, table) || o.type == "index") continue;
     const auto sql = core::to_lower(o.sql);
+    if (sql.find(quoted) != std::string::npos) {
+      out.push_back(o.name);
+      continue;
+    }
     for (auto at = sql.find(lower); at != std::string::npos; at = sql.find(lower, at + 1)) {
       auto word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; };
       const bool left = at == 0 || !word(sql[at - 1]);
