@@ -16,5 +16,6 @@ void add_kb_command(CLI::App& app, Runtime& rt);
 void add_inspect_command(CLI::App& app, Runtime& rt);
 void add_backup_command(CLI::App& app, Runtime& rt);
 void add_dbtune_command(CLI::App& app, Runtime& rt);
+void add_report_command(CLI::App& app, Runtime& rt);
 
 }  // namespace opsdesk::cli

@@ -43,7 +43,8 @@ constexpr Group k_groups[] = {
     {"ticket", opsdesk::cli::add_ticket_command},   {"account", opsdesk::cli::add_account_command},
     {"downtime", opsdesk::cli::add_downtime_command}, {"kb", opsdesk::cli::add_kb_command},
     {"inspect", opsdesk::cli::add_inspect_command},   {"backup", opsdesk::cli::add_backup_command},
-    {"db-tune", opsdesk::cli::add_dbtune_command},    {"audit", opsdesk::cli::add_audit_command},
+    {"db-tune", opsdesk::cli::add_dbtune_command},    {"report", opsdesk::cli::add_report_command},
+    {"audit", opsdesk::cli::add_audit_command},
 };
 
 // The command group named on the command line (the first word that is not a global option
@@ -76,7 +77,12 @@ void check_command_words(CLI::App& app, const std::vector<std::string>& args) {
       ++i;
       continue;
     }
-    if (a.starts_with("-")) continue;
+    if (a.starts_with("-")) {
+      // A group that is a command too (`report --period 2026-11`): skip its options' values.
+      if (a.find('=') == std::string::npos)
+        if (const auto* opt = at->get_option_no_throw(a); opt && opt->get_expected_min() > 0 && opt->get_type_size_max() > 0) ++i;
+      continue;
+    }
     const auto subs = at->get_subcommands([](CLI::App*) { return true; });
     if (subs.empty()) return;  // a command: the rest are its arguments
     std::vector<std::string> names;

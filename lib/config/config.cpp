@@ -109,6 +109,13 @@ void read_sla(Section& s, Config::Sla& sla) {
   s.table("calendar", [&](Section& t) { read_calendar(t, sla.calendar); });
 }
 
+void read_report(Section& s, Config::Report& r) {
+  if (auto v = s.number("acknowledged_on_time", 0, 100)) r.acknowledged_on_time = *v;
+  if (auto v = s.number("resolved_on_time", 0, 100)) r.resolved_on_time = *v;
+  if (auto v = s.number("availability", 0, 100)) r.availability = *v;
+  if (auto v = s.integer("reports_per_quarter", 0, 100)) r.reports_per_quarter = static_cast<int>(*v);
+}
+
 void read_staff(Section& s, Config::Staff& st) {
   if (auto v = s.duration("departure_notice")) st.departure_notice = *v;
 }
@@ -131,6 +138,7 @@ Config read_root(const toml::table& root, const std::filesystem::path& origin) {
   s.table("backup", [&](Section& t) { read_backup(t, c.backup); });
   s.table("dbtune", [&](Section& t) { read_dbtune(t, c.dbtune); });
   s.table("staff", [&](Section& t) { read_staff(t, c.staff); });
+  s.table("report", [&](Section& t) { read_report(t, c.report); });
   s.table("output", [&](Section& t) { read_output(t, c.output); });
   s.finish();
   return c;
@@ -291,7 +299,11 @@ toml::table to_table(const Config& c) {
   if (!dbtune_targets.empty()) dbtune.insert("targets", dbtune_targets);
   toml::table root{{"desk", desk},   {"store", store},   {"ticket", ticket},   {"sla", sla},
                    {"staff", staff}, {"output", output}, {"inspect", inspect}, {"backup", backup},
-                   {"dbtune", dbtune}};
+                   {"dbtune", dbtune},
+                   {"report", toml::table{{"acknowledged_on_time", c.report.acknowledged_on_time},
+                                          {"resolved_on_time", c.report.resolved_on_time},
+                                          {"availability", c.report.availability},
+                                          {"reports_per_quarter", c.report.reports_per_quarter}}}};
   if (!checks.empty()) root.insert("checks", checks);
   return root;
 }

@@ -177,6 +177,14 @@ struct Config {
     std::vector<DbtuneTarget> targets;
   } dbtune;
 
+  struct Report {
+    // The contract's measures of the service, in percent.
+    double acknowledged_on_time = 99;  // incidents acknowledged within the response target
+    double resolved_on_time = 95;      // incidents resolved within the resolution target
+    double availability = 98;          // each system, planned downtime left out
+    int reports_per_quarter = 1;
+  } report;
+
   struct Staff {
     core::Seconds departure_notice = 3 * 86400;  // the contract: staff changes announced 3 days ahead
   } staff;

@@ -322,7 +322,25 @@ CREATE TABLE dbtune_actions (
 CREATE INDEX dbtune_actions_target ON dbtune_actions(target, at);
 )sql";
 
-constexpr std::array<std::string_view, 6> k_migrations = {k_v1, k_v2, k_v3, k_v4, k_v5, k_v6};
+// v7: the service reports issued, and events found by kind and time (surveys, extensions).
+constexpr std::string_view k_v7 = R"sql(
+CREATE TABLE reports (
+  id           INTEGER PRIMARY KEY,
+  period       TEXT NOT NULL,
+  period_start INTEGER NOT NULL,
+  period_end   INTEGER NOT NULL,
+  system       TEXT,
+  format       TEXT NOT NULL,
+  sha256       TEXT NOT NULL,
+  targets_met  INTEGER NOT NULL,
+  at           INTEGER NOT NULL,
+  actor        TEXT NOT NULL,
+  output       TEXT
+);
+CREATE INDEX ticket_events_kind ON ticket_events(kind, at);
+)sql";
+
+constexpr std::array<std::string_view, 7> k_migrations = {k_v1, k_v2, k_v3, k_v4, k_v5, k_v6, k_v7};
 
 }  // namespace
 
