@@ -31,7 +31,8 @@ void add_report_command(CLI::App& app, Runtime& rt) {
   group->add_option("--since", o->since, "Start of a custom period (with --until)");
   group->add_option("--until", o->until, "End of a custom period (exclusive)");
   group->add_option("--system", o->system, "Only this system's tickets and checks");
-  group->add_option("--format", o->format, "text, markdown, json or csv")->check(CLI::IsMember({"text", "markdown", "json", "csv"}));
+  group->add_option("--format", o->format, "text, markdown, json, csv or html")
+      ->check(CLI::IsMember({"text", "markdown", "json", "csv", "html"}));
   group->add_option("--section", o->section, "csv: only this section's table");
   group->add_option("-o,--output", o->output, "Write to FILE instead of standard output");
   group->add_flag("--redact", o->redact, "Replace customer-identifying text (titles, causes, root causes)");
@@ -57,6 +58,7 @@ void add_report_command(CLI::App& app, Runtime& rt) {
     std::string text;
     if (o->format == "json") text = report::to_json(r).dump(2) + "\n";
     else if (o->format == "markdown") text = report::render_markdown(r);
+    else if (o->format == "html") text = report::render_html(r, rt.config());
     else if (o->format == "csv") text = report::render_csv(r, o->section.empty() ? std::nullopt : std::optional<std::string>(o->section));
     else text = report::render_text(r);
     if (o->output.empty()) {

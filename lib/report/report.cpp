@@ -95,6 +95,7 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
   r.system = system;
   r.generated_at = now;
   r.redacted = redact;
+  r.reports_per_quarter = config.report.reports_per_quarter;
   const Scope scope{system};
   const core::Timestamp length = period.end - period.start;
   const core::Period before{period.start - length, period.start, "previous"};
@@ -109,6 +110,16 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
         params({period.start, period.start, period.end, period.end, period.end, period.end, period.start, period.start}, scope));
     while (q.next())
       if (q.int64(2) + q.int64(3) + q.int64(4) > 0) r.tickets.push_back({q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4)});
+  }
+  {
+    for (core::Timestamp w = period.start; w < period.end; w += 7 * 86400) r.weeks.push_back({w, {}});
+    auto q = db.query_with("SELECT (t.created_at - ?) / 604800, t.priority, count(*) FROM tickets t WHERE t.created_at >= ? AND t.created_at < ?" +
+                               scope.clause() + " GROUP BY 1, 2",
+                           params({period.start, period.start, period.end}, scope));
+    while (q.next()) {
+      const auto w = static_cast<std::size_t>(q.int64(0));
+      if (w < r.weeks.size()) r.weeks[w].by_priority[q.text(1)] = q.int64(2);
+    }
   }
   r.targets.push_back(clock_target(db, scope, period, "acknowledged_on_time", "incidents acknowledged in time",
                                    config.report.acknowledged_on_time, "response"));
@@ -128,22 +139,31 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
       s.compliance = percent(s.met, s.met + s.breached);
       rows.emplace_back(s, q.int64(5));
     }
-    for (auto& [s, stopped] : rows) {
-      auto nth = [&](std::int64_t n) -> std::optional<core::Seconds> {
-        auto v = db.query_with("SELECT c.elapsed FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id WHERE c.clock = ? AND t.priority = ? "
-                               "AND c.start_at >= ? AND c.start_at < ? AND c.stopped_at IS NOT NULL" + scope.clause() +
-                                   " ORDER BY c.elapsed LIMIT 1 OFFSET ?",
-                               [&] {
-                                 auto p = params({s.clock, s.priority, period.start, period.end}, scope);
-                                 p.emplace_back(n);
-                                 return p;
-                               }());
-        if (!v.next()) return std::nullopt;
-        return v.int64(0);
-      };
-      if (stopped > 0) {
-        s.median = nth((stopped - 1) / 2);
-        s.p90 = nth(static_cast<std::int64_t>(std::ceil(0.9 * static_cast<double>(stopped))) - 1);
+    // Median and 90th percentile in one ordered pass over the period's stopped clocks, keeping
+    // only the two values wanted per group (memory stays flat however many clocks there are).
+    {
+      auto v = db.query_with("SELECT c.clock, t.priority, c.elapsed FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id "
+                             "WHERE c.start_at >= ? AND c.start_at < ? AND c.stopped_at IS NOT NULL" + scope.clause() +
+                                 " ORDER BY 1, 2, 3",
+                             params({period.start, period.end}, scope));
+      std::string clock, priority;
+      std::int64_t index = 0;
+      std::pair<SlaRow, std::int64_t>* group = nullptr;
+      while (v.next()) {
+        if (!group || v.text(0) != clock || v.text(1) != priority) {
+          clock = v.text(0);
+          priority = v.text(1);
+          index = 0;
+          group = nullptr;
+          for (auto& row : rows)
+            if (row.first.clock == clock && row.first.priority == priority) group = &row;
+        }
+        if (group) {
+          const auto stopped = group->second;
+          if (index == (stopped - 1) / 2) group->first.median = v.int64(2);
+          if (index == static_cast<std::int64_t>(std::ceil(0.9 * static_cast<double>(stopped))) - 1) group->first.p90 = v.int64(2);
+        }
+        ++index;
       }
     }
     static const std::vector<std::string> clocks = {"response", "resolution", "onsite", "mitigation"};
@@ -171,13 +191,19 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
   // 3. Availability per system.
   if (!config.checks.empty()) {
     for (const auto& a : inspect::availability(db, config.checks, system, period.start, period.end))
-      if (a.check.empty()) r.availability.push_back({a.system, a.percent(), a.up, a.down, a.no_data, a.downtime});
+      if (a.check.empty()) {
+        // Over the time the checks measured: a period before monitoring began is no outage.
+        // How much of the period was measured is shown beside it.
+        const auto measured = a.up + a.down;
+        r.availability.push_back({a.system, measured > 0 ? percent(a.up, measured) : std::nullopt, a.up, a.down, a.no_data, a.downtime});
+      }
     std::optional<double> worst;
     std::string basis;
     for (const auto& a : r.availability)
       if (a.percent && (!worst || *a.percent < *worst)) {
         worst = a.percent;
-        basis = fmt::format("lowest: {}", a.system);
+        basis = fmt::format("lowest: {}, measured {} of the period", a.system,
+                            pct(percent(a.up + a.down, std::max<core::Seconds>(1, period.end - period.start - a.planned))));
       }
     Target t{"availability", "availability of each system", config.report.availability, worst, true, basis};
     t.met = !worst || *worst + 1e-9 >= t.aim;
@@ -315,7 +341,8 @@ Json to_json(const Report& r) {
   Json tickets = Json::array();
   for (const auto& t : r.tickets)
     tickets.push_back({{"type", t.type}, {"priority", t.priority}, {"opened", t.opened}, {"resolved", t.resolved}, {"open_at_end", t.open_at_end}});
-  j["summary"] = {{"targets", targets}, {"tickets", tickets}, {"reports_issued", r.reports_issued}};
+  j["summary"] = {{"targets", targets}, {"tickets", tickets}, {"reports_issued", r.reports_issued},
+                  {"reports_per_quarter", r.reports_per_quarter}};
   Json sla = Json::array();
   for (const auto& s : r.sla)
     sla.push_back({{"clock", s.clock}, {"priority", s.priority}, {"met", s.met}, {"breached", s.breached}, {"running", s.running},
@@ -363,14 +390,22 @@ Json to_json(const Report& r) {
 
 namespace {
 
-// The report as sections of tables, shared by text and Markdown.
-struct Section {
-  std::string title;
-  std::vector<std::string> notes;
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::string empty;  // said when there are no rows
-};
+std::string heading(const Report& r) {
+  return fmt::format("{} service report, {} ({} to {}){}", r.desk, r.period.name, core::format_local(r.period.start).substr(0, 10),
+                     core::format_local(r.period.end - 1).substr(0, 10), r.system ? " for " + *r.system : "");
+}
+
+std::string md_cell(std::string s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '|') out += "\\|";
+    else if (ch == '\n') out += ' ';
+    else out += ch;
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<Section> sections(const Report& r) {
   std::vector<Section> out;
@@ -378,7 +413,8 @@ std::vector<Section> sections(const Report& r) {
     Section s{"1. Summary", {}, {"target", "aim", "measured", "result", "basis"}, {}, ""};
     for (const auto& t : r.targets)
       s.rows.push_back({t.label, fmt::format("{:.0f}%", t.aim), pct(t.measured), t.measured ? (t.met ? "met" : "MISSED") : "not measured", t.basis});
-    s.notes.push_back(fmt::format("Service reports issued for this period: {}.", r.reports_issued));
+    s.notes.push_back(fmt::format("Service reports issued for this period: {} (the contract asks for at least {} a quarter).",
+                                  r.reports_issued, r.reports_per_quarter));
     out.push_back(s);
     Section t{"Tickets", {}, {"type", "priority", "opened", "resolved", "open at end"}, {}, "No tickets in this period."};
     for (const auto& c : r.tickets)
@@ -394,7 +430,8 @@ std::vector<Section> sections(const Report& r) {
     out.push_back(s);
   }
   {
-    Section s{"3. Availability", {}, {"system", "availability", "up", "down", "no data", "planned"}, {}, "No inspection history for this period (no checks configured or none run)."};
+    Section s{"3. Availability", {"Availability over the time the checks measured; the rest of the period is \"no data\"."},
+              {"system", "availability", "up", "down", "no data", "planned"}, {}, "No inspection history for this period (no checks configured or none run)."};
     for (const auto& a : r.availability)
       s.rows.push_back({a.system, pct(a.percent), core::format_duration(a.up), core::format_duration(a.down), core::format_duration(a.no_data),
                         core::format_duration(a.planned)});
@@ -454,23 +491,6 @@ std::vector<Section> sections(const Report& r) {
   }
   return out;
 }
-
-std::string heading(const Report& r) {
-  return fmt::format("{} service report, {} ({} to {}){}", r.desk, r.period.name, core::format_local(r.period.start).substr(0, 10),
-                     core::format_local(r.period.end - 1).substr(0, 10), r.system ? " for " + *r.system : "");
-}
-
-std::string md_cell(std::string s) {
-  std::string out;
-  for (char ch : s) {
-    if (ch == '|') out += "\\|";
-    else if (ch == '\n') out += ' ';
-    else out += ch;
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string render_text(const Report& r) {
   std::ostringstream out;

@@ -64,8 +64,15 @@ struct Report {
   bool redacted = false;
   // 1. Summary
   std::vector<TicketCount> tickets;
+  // Tickets opened per week of the period (7-day buckets from its start), by priority.
+  struct Week {
+    core::Timestamp start = 0;
+    std::map<std::string, std::int64_t> by_priority;
+  };
+  std::vector<Week> weeks;
   std::vector<Target> targets;
   std::int64_t reports_issued = 0;  // recorded reports of this period
+  int reports_per_quarter = 1;      // what the contract asks
   // 2. SLA
   std::vector<SlaRow> sla;
   std::int64_t extensions_requested = 0, extensions_approved = 0;
@@ -113,9 +120,22 @@ struct Report {
 Report build(store::Db& db, const config::Config& config, const core::Period& period, const std::optional<std::string>& system,
              core::Timestamp now, bool redact);
 
+// The report as titled tables ("1. Summary", "Tickets", "2. SLA", ...), shared by the
+// text, Markdown, CSV and HTML renderings so that they say the same.
+struct Section {
+  std::string title;
+  std::vector<std::string> notes;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::string empty;  // said when there are no rows
+};
+std::vector<Section> sections(const Report& r);
+
 output::Json to_json(const Report& r);
 std::string render_text(const Report& r);
 std::string render_markdown(const Report& r);
+// One self-contained page (inline CSS and SVG charts, nothing fetched) that prints on A4.
+std::string render_html(const Report& r, const config::Config& config);
 // One CSV table per section ("summary", "sla", ...), or just `section`.
 std::string render_csv(const Report& r, const std::optional<std::string>& section);
 std::vector<std::string> csv_sections();

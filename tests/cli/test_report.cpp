@@ -141,9 +141,49 @@ TEST_CASE("report: bad periods, --record and history, --redact, --output") {
   CHECK(s.run({"report", "--period", "2026-10", "--format", "json", "--no-fail"}).json()["summary"]["reports_issued"] == 1);
   const auto redacted = s.run({"report", "--period", "2026-10", "--redact", "--format", "json", "--no-fail"}).json();
   CHECK(redacted["quality"]["breaches"][0]["title"] == "(redacted)");
+  // Someone leaving within the notice with open tickets is named.
+  REQUIRE(s.run({"account", "add", "zhang", "--role", "engineer"}).code == 0);
+  const auto open = new_ticket(s, {"Still open", "--priority", "low"});
+  REQUIRE(s.run({"ticket", "assign", open, "zhang"}).code == 0);
+  REQUIRE(s.run({"account", "set", "zhang", "--leaves", "2026-11-27"}).code == 0);
+  const auto text = s.run({"report", "--period", "2026-10", "--no-fail"});
+  CHECK(has(text.out, "Staff: zhang leaves on 2026-11-27"));
   // A viewer may not issue reports.
   REQUIRE(s.run({"account", "add", "zhao", "--role", "viewer"}).code == 0);
   CHECK(s.run_as("zhao", {"report", "--period", "2026-10"}).code == 77);
+}
+
+TEST_CASE("report --format html: one self-contained page with the figures and charts, rendered by a headless browser") {
+  Desk s;
+  const auto page = s.dir / "report.html";
+  REQUIRE(s.run({"report", "--period", "2026-10", "--format", "html", "--no-fail", "--output", page.string()}).code == 0);
+  const auto html = opsdesk::test::file_bytes(page);
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(has(html, "66.67%"));
+  CHECK(has(html, "<svg"));
+  CHECK(has(html, "@page { size: A4"));
+  CHECK_FALSE(has(html, "http://"));   // nothing fetched
+  CHECK_FALSE(has(html, "https://"));
+  CHECK_FALSE(has(html, "<script"));
+  if (!std::filesystem::exists("/usr/bin/chromium")) {
+    MESSAGE("chromium is not installed (scripts/test installs it): the page was not rendered");
+    return;
+  }
+  const auto shot = s.dir / "report.png";
+  const std::vector<std::string> browser = {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                            "--user-data-dir=" + (s.dir / "chromium").string()};
+  auto args = browser;
+  args.insert(args.end(), {"--screenshot=" + shot.string(), "--window-size=1000,1400", "file://" + page.string()});
+  opsdesk::test::run_program(args, "", {{"HOME", s.dir.string()}});
+  REQUIRE(std::filesystem::exists(shot));
+  CHECK(std::filesystem::file_size(shot) > 10000);
+  const auto png = opsdesk::test::file_bytes(shot);
+  CHECK(png.rfind("\x89PNG", 0) == 0);
+  args = browser;
+  args.insert(args.end(), {"--dump-dom", "file://" + page.string()});
+  const auto dom = opsdesk::test::run_program(args, "", {{"HOME", s.dir.string()}});
+  CHECK(has(dom.out, "66.67%"));
+  CHECK(has(dom.out, s.b));
 }
 
 TEST_SUITE_END();
