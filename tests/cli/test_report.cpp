@@ -153,6 +153,71 @@ TEST_CASE("report: bad periods, --record and history, --redact, --output") {
   CHECK(s.run_as("zhao", {"report", "--period", "2026-10"}).code == 77);
 }
 
+TEST_CASE("report: availability from the inspection history, planned downtime left out") {
+  Sandbox s;
+  s.env["OPSDESK_NOW"] = "2026-10-10T06:00:00Z";
+  const auto state = (s.dir / "state").string();
+  s.write_config("[desk]\ntimezone = \"UTC\"\n[[checks]]\nname = \"erp-db\"\nsystem = \"erp\"\ntype = \"command\"\nshell = true\n"
+                 "interval = \"5m\"\ncommand = '''s=$(cat " + state + "); echo \"DB STATE $s\"; exit $s'''\n");
+  // 06:00 ok, 06:05 critical, 06:10 ok, 06:15 ok: up 06:00-06:05 and 06:10-06:25 (the last result
+  // holds for two intervals), down 06:05-06:10: 1200 s up of 1500 measured = 80%.
+  for (const auto& [when, code] : {std::pair<std::string, int>{"2026-10-10T06:00:00Z", 0}, {"2026-10-10T06:05:00Z", 2},
+                                   {"2026-10-10T06:10:00Z", 0}, {"2026-10-10T06:15:00Z", 0}}) {
+    s.env["OPSDESK_NOW"] = when;
+    s.write_file("state", std::to_string(code) + "\n");
+    REQUIRE(s.run({"inspect", "run"}).code == code);
+  }
+  s.env["OPSDESK_NOW"] = "2026-11-25T10:00:00Z";
+  auto availability = [&] {
+    const auto j = s.run({"report", "--period", "2026-10", "--format", "json", "--no-fail"}).json();
+    REQUIRE(j["availability"].size() == 1);
+    for (const auto& t : j["summary"]["targets"])
+      if (t["name"] == "availability") return std::make_pair(j["availability"][0], t);
+    FAIL("no availability target");
+    return std::make_pair(j, j);
+  };
+  auto [row, target] = availability();
+  CHECK(row["system"] == "erp");
+  CHECK(row["percent"].get<double>() == doctest::Approx(80.0));
+  CHECK(row["up_seconds"] == 1200);
+  CHECK(row["down_seconds"] == 300);
+  CHECK(target["met"] == false);
+  REQUIRE(s.run({"downtime", "add", "--system", "erp", "--start", "2026-10-10T06:05:00Z", "--end", "2026-10-10T06:10:00Z",
+                 "--reason", "patching"})
+              .code == 0);
+  std::tie(row, target) = availability();
+  CHECK(row["percent"].get<double>() == doctest::Approx(100.0));
+  CHECK(row["planned_seconds"] == 300);
+  CHECK(target["met"] == true);
+}
+
+TEST_CASE("report: a reopened incident counts once, resolved when it was last resolved") {
+  Sandbox s;
+  s.write_config("[desk]\ntimezone = \"UTC\"\n");
+  s.env["OPSDESK_NOW"] = "2026-11-25T10:00:00Z";
+  const auto e = new_ticket(s, {"Incident E", "--priority", "low", "--at", "2026-10-12T10:00:00Z"});
+  REQUIRE(s.run({"ticket", "ack", e, "--at", "2026-10-12T10:05:00Z"}).code == 0);
+  REQUIRE(s.run({"ticket", "resolve", e, "--at", "2026-10-12T11:00:00Z", "--resolution", "cleared the queue"}).code == 0);
+  REQUIRE(s.run({"ticket", "reopen", e, "--at", "2026-10-12T12:00:00Z", "--reason", "queue stuck again"}).code == 0);
+  REQUIRE(s.run({"ticket", "resolve", e, "--at", "2026-10-31T23:00:00Z", "--resolution", "replaced the disk"}).code == 0);
+  const auto j = s.run({"report", "--period", "2026-10", "--format", "json", "--no-fail"}).json();
+  REQUIRE(j["summary"]["tickets"].size() == 1);
+  CHECK(j["summary"]["tickets"][0]["opened"] == 1);
+  CHECK(j["summary"]["tickets"][0]["resolved"] == 1);
+  CHECK(j["summary"]["tickets"][0]["open_at_end"] == 0);
+  // One resolution clock, from 10-12 10:00 to 10-31 23:00 less the hour it was resolved: far
+  // past the 24h target.
+  for (const auto& c : j["sla"]["clocks"])
+    if (c["clock"] == "resolution") {
+      CHECK(c["met"] == 0);
+      CHECK(c["breached"] == 1);
+    }
+  // The month after sees nothing of it.
+  const auto next = s.run({"report", "--period", "2026-11", "--format", "json"}).json();
+  CHECK(next["summary"]["tickets"].empty());
+  CHECK(next["sla"]["clocks"].empty());
+}
+
 TEST_CASE("report --format html: one self-contained page with the figures and charts, rendered by a headless browser") {
   Desk s;
   const auto page = s.dir / "report.html";
