@@ -31,6 +31,12 @@ struct Scope {
   }
 };
 
+// A clock is breached when it was stopped late, or is still running past its deadline now
+// (clocks are stored as of the ticket's last change; `ticket list --breached` judges the same).
+std::string breached(core::Timestamp now) {
+  return fmt::format("(c.state = 'breached' OR (c.state = 'running' AND c.deadline IS NOT NULL AND c.deadline <= {}))", now);
+}
+
 std::vector<store::Param> params(std::initializer_list<store::Param> list, const Scope& scope) {
   std::vector<store::Param> p(list);
   scope.add(p);
@@ -48,9 +54,9 @@ std::string dur(const std::optional<core::Seconds>& s) { return s ? core::format
 
 // Clocks of incidents in the period, met vs breached, for a contract target.
 Target clock_target(store::Db& db, const Scope& scope, const core::Period& p, std::string name, std::string label, double aim,
-                    std::string_view clock) {
+                    std::string_view clock, core::Timestamp now) {
   auto q = db.query_with(
-      "SELECT coalesce(sum(c.state = 'met'), 0), coalesce(sum(c.state = 'breached'), 0) FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id "
+      "SELECT coalesce(sum(c.state = 'met'), 0), coalesce(sum(" + breached(now) + "), 0) FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id "
       "WHERE t.type = 'incident' AND c.clock = ? AND c.start_at >= ? AND c.start_at < ?" + scope.clause(),
       params({std::string(clock), p.start, p.end}, scope));
   q.next();
@@ -72,11 +78,28 @@ std::vector<Named> top(store::Db& db, const Scope& scope, const core::Period& p,
   return out;
 }
 
+// The calendar period before a month, quarter or year; the same length back for others.
+core::Period previous_period(const core::Period& p) {
+  const auto& n = p.name;
+  const auto year = n.size() >= 4 ? core::parse_int(n.substr(0, 4)) : std::nullopt;
+  std::optional<core::Period> prev;
+  if (year && n.size() == 4) prev = core::parse_period(std::to_string(*year - 1));
+  else if (year && n.size() == 7 && n[5] == 'Q') {
+    const int q = n[6] - '0';
+    prev = core::parse_period(q > 1 ? fmt::format("{}-Q{}", *year, q - 1) : fmt::format("{}-Q4", *year - 1));
+  } else if (year && n.size() == 7) {
+    const auto m = core::parse_int(n.substr(5, 2));
+    if (m) prev = core::parse_period(*m > 1 ? fmt::format("{}-{:02}", *year, *m - 1) : fmt::format("{}-12", *year - 1));
+  }
+  if (prev && prev->end == p.start) return *prev;
+  return {p.start - (p.end - p.start), p.start, "previous"};
+}
+
 }  // namespace
 
 core::Period period_of(std::string_view text) {
   const auto p = core::parse_period(text);
-  if (!p || text.size() == 10)
+  if (!p || core::trim(text).size() == 10)  // a day is not a report's period
     throw Error(ErrorKind::usage, fmt::format("--period \"{}\"; expected a quarter (2026-Q3), a month (2026-11) or a year (2026)", text));
   return *p;
 }
@@ -97,19 +120,38 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
   r.redacted = redact;
   r.reports_per_quarter = config.report.reports_per_quarter;
   const Scope scope{system};
-  const core::Timestamp length = period.end - period.start;
-  const core::Period before{period.start - length, period.start, "previous"};
+  const core::Period before = previous_period(period);
 
-  // 1. Tickets by type and priority.
+  // 1. Tickets by type and priority. Resolved: a resolution recorded in the period (a ticket
+  // reopened later still was resolved then). Open at the end: made before it, not resolved,
+  // closed or cancelled by then.
   {
-    auto q = db.query_with(
-        "SELECT t.type, t.priority, sum(t.created_at >= ?), sum(t.resolved_at >= ? AND t.resolved_at < ?), "
-        "sum(t.status <> 'cancelled' AND (t.resolved_at IS NULL OR t.resolved_at >= ?) AND (t.closed_at IS NULL OR t.closed_at >= ?)) "
-        "FROM tickets t WHERE t.created_at < ? AND (t.created_at >= ? OR t.resolved_at IS NULL OR t.resolved_at >= ?)" +
-            scope.clause() + " GROUP BY 1, 2 ORDER BY 1, 2",
-        params({period.start, period.start, period.end, period.end, period.end, period.end, period.start, period.start}, scope));
-    while (q.next())
-      if (q.int64(2) + q.int64(3) + q.int64(4) > 0) r.tickets.push_back({q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4)});
+    struct Key {
+      std::string type, priority;
+      bool operator<(const Key& o) const { return std::tie(type, priority) < std::tie(o.type, o.priority); }
+    };
+    std::map<Key, TicketCount> counts;
+    auto row = [&](const std::string& type, const std::string& priority) -> TicketCount& {
+      auto& c = counts[{type, priority}];
+      c.type = type;
+      c.priority = priority;
+      return c;
+    };
+    auto opened = db.query_with("SELECT t.type, t.priority, count(*) FROM tickets t WHERE t.created_at >= ? AND t.created_at < ?" +
+                                    scope.clause() + " GROUP BY 1, 2",
+                                params({period.start, period.end}, scope));
+    while (opened.next()) row(opened.text(0), opened.text(1)).opened = opened.int64(2);
+    auto resolved = db.query_with("SELECT t.type, t.priority, count(DISTINCT e.ticket_id) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id "
+                                  "WHERE e.kind = 'resolved' AND e.at >= ? AND e.at < ?" + scope.clause() + " GROUP BY 1, 2",
+                                  params({period.start, period.end}, scope));
+    while (resolved.next()) row(resolved.text(0), resolved.text(1)).resolved = resolved.int64(2);
+    auto open = db.query_with(
+        "SELECT t.type, t.priority, count(*) FROM tickets t WHERE t.created_at < ? AND (t.resolved_at IS NULL OR t.resolved_at >= ?) "
+        "AND (t.closed_at IS NULL OR t.closed_at >= ?) AND (t.status <> 'cancelled' OR (SELECT max(e.at) FROM ticket_events e "
+        "WHERE e.ticket_id = t.id AND e.kind = 'cancelled') >= ?)" + scope.clause() + " GROUP BY 1, 2",
+        params({period.end, period.end, period.end, period.end}, scope));
+    while (open.next()) row(open.text(0), open.text(1)).open_at_end = open.int64(2);
+    for (auto& [k, c] : counts) r.tickets.push_back(c);
   }
   {
     for (core::Timestamp w = period.start; w < period.end; w += 7 * 86400) r.weeks.push_back({w, {}});
@@ -122,15 +164,15 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
     }
   }
   r.targets.push_back(clock_target(db, scope, period, "acknowledged_on_time", "incidents acknowledged in time",
-                                   config.report.acknowledged_on_time, "response"));
+                                   config.report.acknowledged_on_time, "response", now));
   r.targets.push_back(clock_target(db, scope, period, "resolved_on_time", "incidents resolved in time",
-                                   config.report.resolved_on_time, "resolution"));
+                                   config.report.resolved_on_time, "resolution", now));
 
   // 2. SLA per clock and priority, with median and 90th percentile of the stopped clocks.
   {
     auto q = db.query_with(
-        "SELECT c.clock, t.priority, sum(c.state = 'met'), sum(c.state = 'breached'), sum(c.state IN ('running', 'paused')), "
-        "sum(c.stopped_at IS NOT NULL) FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id "
+        "SELECT c.clock, t.priority, sum(c.state = 'met'), sum(" + breached(now) + "), sum(c.state IN ('running', 'paused') AND NOT " +
+            breached(now) + "), sum(c.stopped_at IS NOT NULL AND c.state IN ('met', 'breached')) FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id "
         "WHERE c.start_at >= ? AND c.start_at < ?" + scope.clause() + " GROUP BY 1, 2",
         params({period.start, period.end}, scope));
     std::vector<std::pair<SlaRow, std::int64_t>> rows;
@@ -143,7 +185,7 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
     // only the two values wanted per group (memory stays flat however many clocks there are).
     {
       auto v = db.query_with("SELECT c.clock, t.priority, c.elapsed FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id "
-                             "WHERE c.start_at >= ? AND c.start_at < ? AND c.stopped_at IS NOT NULL" + scope.clause() +
+                             "WHERE c.start_at >= ? AND c.start_at < ? AND c.stopped_at IS NOT NULL AND c.state IN ('met', 'breached')" + scope.clause() +
                                  " ORDER BY 1, 2, 3",
                              params({period.start, period.end}, scope));
       std::string clock, priority;
@@ -270,10 +312,11 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
 
   // 8. Service quality: every breach with its cause; records not signed; satisfaction.
   {
-    auto q = db.query_with("SELECT t.ref, c.clock, t.priority, t.title, c.elapsed - c.target, "
+    auto q = db.query_with("SELECT t.ref, c.clock, t.priority, t.title, "
+                           "CASE WHEN c.state = 'breached' THEN c.elapsed - c.target ELSE " + std::to_string(now) + " - c.deadline END, "
                            "coalesce(t.pending_reason, '') || CASE WHEN t.resolution IS NOT NULL THEN ' ' || t.resolution ELSE '' END "
-                           "FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id WHERE c.state = 'breached' "
-                           "AND c.start_at >= ? AND c.start_at < ?" + scope.clause() + " ORDER BY c.elapsed - c.target DESC LIMIT 200",
+                           "FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id WHERE " + breached(now) +
+                               " AND c.start_at >= ? AND c.start_at < ?" + scope.clause() + " ORDER BY 5 DESC LIMIT 200",
                            params({period.start, period.end}, scope));
     while (q.next()) r.breaches.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.int64(4), std::string(core::trim(q.text(5)))});
     auto u = db.query_with("SELECT count(*) FROM tickets t WHERE t.resolved_at >= ? AND t.resolved_at < ?" + scope.clause() +
@@ -283,7 +326,8 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
     u.next();
     r.unsigned_records = u.int64(0);
     auto s = db.query_with("SELECT count(*), avg(json_extract(e.data, '$.score')), sum(json_extract(e.data, '$.score') <= 2) "
-                           "FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.kind = 'survey' AND e.at >= ? AND e.at < ?" +
+                           "FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.kind = 'survey' AND e.at >= ? AND e.at < ? "
+                           "AND e.id = (SELECT max(x.id) FROM ticket_events x WHERE x.ticket_id = e.ticket_id AND x.kind = 'survey')" +
                                scope.clause(),
                            params({period.start, period.end}, scope));
     s.next();
@@ -399,6 +443,9 @@ std::string md_cell(std::string s) {
   std::string out;
   for (char ch : s) {
     if (ch == '|') out += "\\|";
+    else if (ch == '<') out += "&lt;";
+    else if (ch == '>') out += "&gt;";
+    else if (ch == '&') out += "&amp;";
     else if (ch == '\n') out += ' ';
     else out += ch;
   }
