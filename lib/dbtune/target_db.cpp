@@ -61,14 +61,20 @@ TargetDb::TargetDb(const std::filesystem::path& path, Mode mode, std::chrono::mi
       throw Error(ErrorKind::not_found, fmt::format("database {} not found: {} is not a file", m_label, path.string()));
     flags |= mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   }
-  const int rc = sqlite3_open_v2(name.c_str(), &m_db, flags, nullptr);
-  if (rc != SQLITE_OK) fail(rc, "open");
-  sqlite3_busy_timeout(m_db, static_cast<int>(busy_timeout.count()));
-  sqlite3_extended_result_codes(m_db, 0);
-  if (mode != Mode::memory) {
-    // A file that is not a database says so on the first read.
-    const int check = sqlite3_exec(m_db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
-    if (check != SQLITE_OK) fail(check, "read");
+  try {
+    const int rc = sqlite3_open_v2(name.c_str(), &m_db, flags, nullptr);  // a handle even on failure
+    if (rc != SQLITE_OK) fail(rc, "open");
+    sqlite3_busy_timeout(m_db, static_cast<int>(busy_timeout.count()));
+    sqlite3_extended_result_codes(m_db, 0);
+    if (mode != Mode::memory) {
+      // A file that is not a database says so on the first read.
+      const int check = sqlite3_exec(m_db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
+      if (check != SQLITE_OK) fail(check, "read");
+    }
+  } catch (...) {
+    sqlite3_close_v2(m_db);  // the destructor does not run for a constructor that throws
+    m_db = nullptr;
+    throw;
   }
 }
 
