@@ -1,0 +1,5 @@
+-- hot
+SELECT * FROM t WHERE a = ? AND b > ?;
+/* c; */ UPDATE t SET c = ';' WHERE id = ?;
+CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END;
+SELECT 1
