@@ -218,6 +218,17 @@ TEST_CASE("report: a reopened incident counts once, resolved when it was last re
   CHECK(next["sla"]["clocks"].empty());
 }
 
+TEST_CASE("report on a desk that has no store yet: a valid empty report, and nothing is created") {
+  Sandbox s;
+  s.env["OPSDESK_NOW"] = "2026-11-25T10:00:00Z";
+  const auto r = s.run({"report", "--format", "json"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(r.json()["period"]["name"] == "2026-10");  // the last complete month
+  CHECK(s.run({"report", "history", "--json"}).json().empty());
+  CHECK(s.run({"db-tune", "history", "--json"}).json().empty());
+  CHECK_FALSE(std::filesystem::exists(s.db));
+}
+
 TEST_CASE("report --format html: one self-contained page with the figures and charts, rendered by a headless browser") {
   Desk s;
   const auto page = s.dir / "report.html";
