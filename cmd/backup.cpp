@@ -71,7 +71,8 @@ void add_run(CLI::App* group, Runtime& rt) {
       const auto& b = outcome.backup;
       results.push_back(backup::to_json(b));
       if (outcome.failure) {
-        worst = worst == ErrorKind::unavailable ? worst : outcome.failure;
+        if (!worst || (*worst != ErrorKind::unavailable && (outcome.failure == ErrorKind::unavailable || outcome.failure == ErrorKind::io)))
+          worst = outcome.failure;
         std::cerr << fmt::format("opsdesk: error: backup of {} failed: {}\n", t.name, b.error.value_or("?"));
         continue;
       }
@@ -82,7 +83,9 @@ void add_run(CLI::App* group, Runtime& rt) {
       }
     }
     if (o->out.json) output::write_json(rt.out(), output::select_fields(results, chosen_fields(o->out)));
-    if (worst) rt.exit_code = *worst == ErrorKind::unavailable ? 69 : 1;
+    // 69: a snapshot that could not be had in time; 74: the repository could not be written
+    // (a full disk); 1: any other failure.
+    if (worst) rt.exit_code = *worst == ErrorKind::unavailable ? 69 : *worst == ErrorKind::io ? 74 : 1;
   });
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "cli_helpers.hpp"
 #include "harness.hpp"
 
 using opsdesk::test::run_program;
@@ -20,10 +21,7 @@ namespace {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+std::string slurp(const fs::path& p) { return opsdesk::test::file_bytes(p); }
 
 void sh(const std::string& script) { REQUIRE(run_program({"/bin/sh", "-c", script}).code == 0); }
 
@@ -299,6 +297,39 @@ TEST_CASE("backup: a backup_freshness check reads the last verified backup") {
   REQUIRE(d.run({"backup", "verify", "--latest", "--deep"}).code == 0);
   r = d.run({"inspect", "run", "--all"});
   CHECK_MESSAGE(r.code == 0, r.out);
+}
+
+TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("cli backup");
+
+TEST_CASE("backup run and ticket export onto a full file system: exit 74, a clear message, no partial file") {
+  Desk d;
+  const auto small = d.dir / "small";
+  fs::create_directories(small);
+  // A 256 KiB tmpfs made for the test; without the right to mount one, the test says so.
+  if (run_program({"mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small.string()}).code != 0) {
+    MESSAGE("cannot mount a tmpfs here (not root?): the full-disk case was not run");
+    return;
+  }
+  struct Unmount {
+    fs::path p;
+    ~Unmount() { run_program({"umount", p.string()}); }
+  } unmount{small};
+  sh("sqlite3 '" + (d.dir / "big.db").string() + "' \"CREATE TABLE t(x); WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
+     "SELECT i+1 FROM c WHERE i < 3000) INSERT INTO t SELECT randomblob(1000) FROM c;\"");
+  d.write_config("[backup]\nrepository = \"" + small.string() + "\"\n[[backup.targets]]\nname = \"big\"\nkind = \"sqlite\"\npath = \"" +
+                 (d.dir / "big.db").string() + "\"\n");
+  auto r = d.run({"backup", "run"});
+  CHECK(r.code == 74);
+  CHECK(has(r.err, "No space left on device"));
+  CHECK(fs::is_empty(small));
+  CHECK(d.run({"backup", "list", "--json"}).json().empty());
+  for (int i = 0; i < 150; ++i) REQUIRE(d.run({"ticket", "new", "t" + std::to_string(i), "--description", std::string(2000, 'x')}).code == 0);
+  r = d.run({"ticket", "export", "--output", (small / "tickets.jsonl").string()});
+  CHECK(r.code == 74);
+  CHECK(has(r.err, "No space left on device"));
+  CHECK(fs::is_empty(small));
 }
 
 TEST_SUITE_END();

@@ -21,11 +21,6 @@ namespace {
 
 void sh(const std::string& script) { REQUIRE(run_program({"/bin/sh", "-c", script}).code == 0); }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 // A desk with one target database that has one of each problem.
 struct Shop : Sandbox {
   fs::path target;
@@ -65,7 +60,7 @@ CREATE VIEW v_used AS SELECT * FROM temp_used;
 
 TEST_CASE("db-tune analyze reports each planted problem and changes nothing") {
   Shop s;
-  const auto before = slurp(s.target);
+  const auto before = opsdesk::test::file_bytes(s.target);
   const auto r = s.run({"db-tune", "analyze", "shop"});
   REQUIRE(r.code == 0);
   CHECK(has(r.out, "duplicate-index:orders_customer_again"));
@@ -82,7 +77,7 @@ TEST_CASE("db-tune analyze reports each planted problem and changes nothing") {
       CHECK(f["applicable"] == false);
       CHECK(f["details"]["dependants"][0] == "v_used");
     }
-  CHECK(slurp(s.target) == before);
+  CHECK(opsdesk::test::file_bytes(s.target) == before);
 }
 
 TEST_CASE("db-tune analyze: unknown target, no targets, missing file, not a database") {
@@ -152,7 +147,7 @@ TEST_CASE("db-tune apply: backup first, change ticket, action recorded, undo put
 
 TEST_CASE("db-tune apply refuses unknown findings, advice and a missing choice, changing nothing") {
   Shop s;
-  const auto before = slurp(s.target);
+  const auto before = opsdesk::test::file_bytes(s.target);
   auto r = s.run({"db-tune", "apply", "shop", "--finding", "duplicate-index:orders_customer_agian"});
   CHECK(r.code == 64);
   CHECK(has(r.err, "did you mean \"duplicate-index:orders_customer_again\""));
@@ -163,7 +158,7 @@ TEST_CASE("db-tune apply refuses unknown findings, advice and a missing choice, 
   r = s.run({"db-tune", "apply", "shop", "--all-safe", "--dry-run"});
   CHECK(r.code == 0);
   CHECK(has(r.out, "dry run"));
-  CHECK(slurp(s.target) == before);
+  CHECK(opsdesk::test::file_bytes(s.target) == before);
   CHECK(s.run({"backup", "list", "--json"}).json().empty());
   CHECK(s.run({"db-tune", "history", "--json"}).json().empty());
 }
@@ -171,11 +166,11 @@ TEST_CASE("db-tune apply refuses unknown findings, advice and a missing choice, 
 TEST_CASE("db-tune apply needs dbtune.apply: a viewer gets 77 and nothing changes") {
   Shop s;
   REQUIRE(s.run({"account", "add", "zhao", "--role", "viewer"}).code == 0);
-  const auto before = slurp(s.target);
+  const auto before = opsdesk::test::file_bytes(s.target);
   const auto r = s.run_as("zhao", {"db-tune", "apply", "shop", "--all-safe"});
   CHECK(r.code == 77);
   CHECK(has(r.err, "dbtune.apply"));
-  CHECK(slurp(s.target) == before);
+  CHECK(opsdesk::test::file_bytes(s.target) == before);
   CHECK(s.run({"db-tune", "history", "--json"}).json().empty());
 }
 
