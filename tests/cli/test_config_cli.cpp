@@ -240,4 +240,15 @@ TEST_CASE("the config's defaults and time zone apply to commands") {
   }
 }
 
+TEST_CASE("config show never prints the password of a URL in the config") {
+  Sandbox s;
+  s.write_config("[[checks]]\nname = \"web\"\ntype = \"http\"\nurl = \"https://monitor:s3cret@erp:8443/status\"\n");
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"config", "show"}, std::vector<std::string>{"config", "show", "--json"}}) {
+    const auto r = s.run(args);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("s3cret") == std::string::npos);
+    CHECK(r.out.find("monitor:<redacted>@erp") != std::string::npos);
+  }
+}
+
 TEST_SUITE_END();
