@@ -21,6 +21,9 @@ bool is_valid_utf8(std::string_view text);
 // Bytes for people: "512 B", "1.5 KiB", "3.0 GiB" (binary units).
 std::string format_bytes(double bytes);
 
+// `s` with &, <, > and " as HTML entities.
+std::string html_escape(std::string_view s);
+
 // Levenshtein distance, for "did you mean".
 std::size_t edit_distance(std::string_view a, std::string_view b);
 

@@ -11,19 +11,7 @@ namespace opsdesk::report {
 
 namespace {
 
-std::string esc(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view text) { return core::html_escape(text); }
 
 const char* colour_of(std::string_view priority) {
   if (priority == "urgent") return "#b71c1c";

@@ -439,7 +439,9 @@ std::string heading(const Report& r) {
                      core::format_local(r.period.end - 1).substr(0, 10), r.system ? " for " + *r.system : "");
 }
 
-std::string md_cell(std::string s) {
+// A Markdown table cell: pipes escaped, one line, and < > & as entities (raw HTML is live in
+// Markdown).
+std::string md_cell(const std::string& s) {
   std::string out;
   for (char ch : s) {
     if (ch == '|') out += "\\|";

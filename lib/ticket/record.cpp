@@ -17,19 +17,7 @@ namespace {
 
 std::string utc(std::optional<core::Timestamp> t) { return t ? core::format_rfc3339(*t) : "-"; }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using core::html_escape;
 
 std::string outcome(const sla::ClockStatus& c) {
   return fmt::format("{} (target {}, counted {})", sla::state_name(c.state), core::format_duration(c.target),
