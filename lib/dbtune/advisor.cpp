@@ -164,13 +164,6 @@ std::string collation_of(TargetDb& db, const std::string& table, const std::stri
   return collation;
 }
 
-void copy_schema(TargetDb& mem, const Catalog& catalog, bool triggers) {
-  for (const auto& o : catalog.schema) {
-    if (o.name.rfind("sqlite_", 0) == 0 || (!triggers && o.type == "trigger")) continue;
-    sqlite3_exec(mem.handle(), o.sql.c_str(), nullptr, nullptr, nullptr);  // shadow tables exist already: ignored
-  }
-}
-
 std::string uri_of(const std::filesystem::path& path) {
   std::string out = "file:";
   for (const char c : std::filesystem::absolute(path).string()) {

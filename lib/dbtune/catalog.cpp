@@ -40,6 +40,13 @@ const Table* Catalog::table(std::string_view name) const {
   return nullptr;
 }
 
+void copy_schema(TargetDb& into, const Catalog& catalog, bool triggers) {
+  for (const auto& o : catalog.schema) {
+    if (o.name.rfind("sqlite_", 0) == 0 || (!triggers && o.type == "trigger")) continue;
+    sqlite3_exec(into.handle(), o.sql.c_str(), nullptr, nullptr, nullptr);  // failures are the skipped objects
+  }
+}
+
 std::string key_sql(const std::vector<IndexColumn>& key) {
   std::vector<std::string> parts;
   for (const auto& c : key) {

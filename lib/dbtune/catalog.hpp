@@ -75,6 +75,11 @@ struct Catalog {
 // Read the catalog; `space` walks every page through dbstat (a read of the whole file).
 Catalog read_catalog(TargetDb& db, bool space);
 
+// Recreate the catalog's schema (tables, indexes, views, and triggers if asked) in `into`,
+// an empty database; objects this build cannot make (shadow tables that exist already, a
+// module it lacks) are skipped.
+void copy_schema(TargetDb& into, const Catalog& catalog, bool triggers);
+
 // The columns of an index as SQL ("a", "b" COLLATE NOCASE DESC).
 std::string key_sql(const std::vector<IndexColumn>& key);
 

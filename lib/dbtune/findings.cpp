@@ -176,6 +176,7 @@ void settings_findings(const Catalog& c, std::vector<Finding>& out) {
 // ---- temporary tables ----
 
 void temp_findings(TargetDb& db, const Catalog& c, const AnalyzeOptions& o, std::vector<Finding>& out) {
+  std::optional<TargetDb> copy;  // of the schema, made once when the first leftover table is found
   for (const auto& t : c.tables) {
     const auto pattern = std::find_if(o.temp_patterns.begin(), o.temp_patterns.end(),
                                       [&](const std::string& p) { return matches_pattern(t.name, p); });
@@ -185,7 +186,11 @@ void temp_findings(TargetDb& db, const Catalog& c, const AnalyzeOptions& o, std:
     const auto seen = seen_it != o.first_seen.end() ? seen_it->second : o.now;
     const auto since = named ? *named : seen;
     const auto age_days = std::max<std::int64_t>(0, (o.now - since) / 86400);
-    const auto deps = dependants(c, t.name);
+    if (!copy) {
+      copy.emplace(":memory:", TargetDb::Mode::memory, std::chrono::milliseconds(0), "schema copy");
+      copy_schema(*copy, c, true);
+    }
+    const auto deps = dependants_in(*copy, c, t.name);
     Finding f;
     f.kind = "temp-table";
     f.id = "temp-table:" + t.name;
@@ -540,26 +545,29 @@ std::optional<core::Timestamp> date_in_name(std::string_view name) {
 }
 
 std::vector<std::string> dependants(const Catalog& catalog, std::string_view table) {
-  // The schema again, in memory; renaming the table makes SQLite rewrite every reference to it.
-  TargetDb mem(":memory:", TargetDb::Mode::memory, std::chrono::milliseconds(0), "schema copy");
-  for (const auto& o : catalog.schema) {
-    if (o.name.rfind("sqlite_", 0) == 0) continue;
-    sqlite3_exec(mem.handle(), o.sql.c_str(), nullptr, nullptr, nullptr);  // shadow tables exist already: ignored
-  }
+  TargetDb copy(":memory:", TargetDb::Mode::memory, std::chrono::milliseconds(0), "schema copy");
+  copy_schema(copy, catalog, true);
+  return dependants_in(copy, catalog, table);
+}
+
+std::vector<std::string> dependants_in(TargetDb& copy, const Catalog& catalog, std::string_view table) {
+  // Renaming the table in the copy makes SQLite rewrite every reference to it; the rename is
+  // rolled back, so one copy serves every table asked about.
   std::vector<std::string> out;
-  auto before = mem.rows("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL");
-  const std::string probe = "opsdesk_rename_probe";
-  const int rc = sqlite3_exec(mem.handle(), fmt::format("ALTER TABLE {} RENAME TO {}", quote(table), quote(probe)).c_str(), nullptr,
-                              nullptr, nullptr);
+  const auto before = copy.rows("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL");
+  copy.exec("SAVEPOINT probe");
+  const int rc = sqlite3_exec(copy.handle(), fmt::format("ALTER TABLE {} RENAME TO \"opsdesk_rename_probe\"", quote(table)).c_str(),
+                              nullptr, nullptr, nullptr);
   if (rc == SQLITE_OK) {
-    const auto after = mem.rows("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL");
+    const auto after = copy.rows("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL");
     for (const auto& b : before) {
       if (iequals(b.text(2), table)) continue;  // the table itself, its indexes and its own triggers
       for (const auto& a : after)
         if (a.text(0) == b.text(0) && a.text(1) == b.text(1) && a.text(3) != b.text(3)) out.push_back(b.text(1));
     }
-    return out;
   }
+  copy.exec("ROLLBACK TO probe; RELEASE probe");
+  if (rc == SQLITE_OK) return out;
   // The copy could not be renamed (a virtual table of a module this build lacks): look for the
   // name in the SQL of views and triggers instead.
   const auto lower = core::to_lower(table);

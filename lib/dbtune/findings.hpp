@@ -62,5 +62,7 @@ std::optional<core::Timestamp> date_in_name(std::string_view name);
 // Names of views, triggers and tables that refer to `table` (found by renaming it in an
 // in-memory copy of the schema and seeing whose SQL SQLite rewrites).
 std::vector<std::string> dependants(const Catalog& catalog, std::string_view table);
+// Same, on a copy made by copy_schema (reused across tables).
+std::vector<std::string> dependants_in(TargetDb& copy, const Catalog& catalog, std::string_view table);
 
 }  // namespace opsdesk::dbtune
