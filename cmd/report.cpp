@@ -9,7 +9,6 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "account/permissions.hpp"
-#include "core/hash.hpp"
 #include "output/table.hpp"
 #include "report/report.hpp"
 
@@ -71,17 +70,10 @@ void add_report_command(CLI::App& app, Runtime& rt) {
       file.commit();
       rt.note(fmt::format("report written to {}", o->output));
     }
-    if (o->record) {
+    if (o->record)
       rt.write("report.generate", [&](desk::Session& s) {
-        s.db.run("INSERT INTO reports(period, period_start, period_end, system, format, sha256, targets_met, at, actor, output) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 period.name, period.start, period.end, system, o->format, core::sha256_hex(text), r.targets_met(), s.now, s.actor,
-                 o->output.empty() ? std::optional<std::string>() : std::optional<std::string>(o->output));
-        s.audit("report.record", fmt::format("report:{}", period.name), std::nullopt,
-                output::dump_compact(output::Json{{"period", period.name}, {"format", o->format}, {"sha256", core::sha256_hex(text)},
-                                                  {"targets_met", r.targets_met()}}));
+        report::record_issued(s, r, o->format, text, o->output.empty() ? std::nullopt : std::optional<std::string>(o->output));
       });
-    }
     if (!r.targets_met() && !o->no_fail) rt.exit_code = 1;
   });
 
@@ -89,29 +81,22 @@ void add_report_command(CLI::App& app, Runtime& rt) {
   auto* history = group->add_subcommand("history", "The reports recorded as issued");
   add_format_option(history, *h, {"table", "json", "jsonl", "csv", "tsv"});
   history->callback([&rt, h] {
-    const auto records = rt.read("", [&](desk::Session& s) {
+    const auto reports = rt.read("", [&](desk::Session& s) {
       if (s.role) account::require(s, "report.generate");
-      output::Json list = output::Json::array();
-      auto q = s.db.query("SELECT id, period, system, format, sha256, targets_met, at, actor, output FROM reports ORDER BY id");
-      while (q.next())
-        list.push_back({{"id", q.int64(0)}, {"period", q.text(1)}, {"system", q.is_null(2) ? output::Json(nullptr) : output::Json(q.text(2))},
-                        {"format", q.text(3)}, {"sha256", q.text(4)}, {"targets_met", q.int64(5) != 0},
-                        {"at", core::format_rfc3339(q.int64(6))}, {"actor", q.text(7)},
-                        {"output", q.is_null(8) ? output::Json(nullptr) : output::Json(q.text(8))}});
-      return list;
+      return report::issued(s.db);
     });
-    const output::Json sample{{"id", 0}, {"period", ""}, {"system", nullptr}, {"format", ""}, {"sha256", ""}, {"targets_met", true},
-                              {"at", ""}, {"actor", ""}, {"output", nullptr}};
+    output::Json records = output::Json::array();
+    for (const auto& i : reports) records.push_back(report::to_json(i));
+    const auto sample = report::to_json(report::Issued{});
     print_records(rt, *h, records, sample, [&] {
       if (records.empty()) {
         rt.out() << "no reports recorded yet; `opsdesk report --record` records one as issued\n";
         return;
       }
       output::Table table({{"ID", true}, {"PERIOD"}, {"FORMAT"}, {"TARGETS"}, {"ISSUED"}, {"BY"}, {"SHA-256"}});
-      for (const auto& x : records)
-        table.add({{std::to_string(x["id"].get<int>())}, {x["period"].get<std::string>()}, {x["format"].get<std::string>()},
-                   {x["targets_met"].get<bool>() ? "met" : "missed"}, {x["at"].get<std::string>()}, {x["actor"].get<std::string>()},
-                   {x["sha256"].get<std::string>().substr(0, 12)}});
+      for (const auto& i : reports)
+        table.add({{std::to_string(i.id)}, {i.period}, {i.format}, {i.targets_met ? "met" : "missed"}, {core::format_rfc3339(i.at)},
+                   {i.actor}, {i.sha256.substr(0, 12)}});
       table.render(rt.out(), rt.term());
     });
   });

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/hash.hpp"
 #include "core/strings.hpp"
 #include "inspect/history.hpp"
 #include "output/table.hpp"
@@ -621,6 +622,35 @@ std::string render_csv(const Report& r, const std::optional<std::string>& sectio
     if (!section) out << "\n";
   }
   return out.str();
+}
+
+Issued record_issued(const desk::Session& s, const Report& r, const std::string& format, const std::string& text,
+                     const std::optional<std::string>& output) {
+  Issued i{0, r.period.name, r.period.start, r.period.end, r.system, format, core::sha256_hex(text), r.targets_met(), s.now, s.actor, output};
+  s.db.run("INSERT INTO reports(period, period_start, period_end, system, format, sha256, targets_met, at, actor, output) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           i.period, i.period_start, i.period_end, i.system, i.format, i.sha256, i.targets_met, i.at, i.actor, i.output);
+  i.id = s.db.last_insert_id();
+  s.audit("report.record", fmt::format("report:{}", i.period), std::nullopt,
+          output::dump_compact(Json{{"period", i.period}, {"format", i.format}, {"sha256", i.sha256}, {"targets_met", i.targets_met}}));
+  return i;
+}
+
+std::vector<Issued> issued(store::Db& db) {
+  std::vector<Issued> out;
+  auto q = db.query("SELECT id, period, period_start, period_end, system, format, sha256, targets_met, at, actor, output FROM reports "
+                    "ORDER BY id");
+  while (q.next())
+    out.push_back({q.int64(0), q.text(1), q.int64(2), q.int64(3), q.opt_text(4), q.text(5), q.text(6), q.int64(7) != 0, q.int64(8),
+                   q.text(9), q.opt_text(10)});
+  return out;
+}
+
+Json to_json(const Issued& i) {
+  return {{"id", i.id},         {"period", i.period},   {"system", i.system ? Json(*i.system) : Json(nullptr)},
+          {"format", i.format}, {"sha256", i.sha256},   {"targets_met", i.targets_met},
+          {"at", core::format_rfc3339(i.at)},           {"actor", i.actor},
+          {"output", i.output ? Json(*i.output) : Json(nullptr)}};
 }
 
 }  // namespace opsdesk::report

@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "core/time.hpp"
+#include "desk/session.hpp"
 #include "output/json.hpp"
 #include "store/db.hpp"
 
@@ -139,5 +140,23 @@ std::string render_html(const Report& r, const config::Config& config);
 // One CSV table per section ("summary", "sla", ...), or just `section`.
 std::string render_csv(const Report& r, const std::optional<std::string>& section);
 std::vector<std::string> csv_sections();
+
+// A report recorded as issued: what was written (its SHA-256), for which period, by whom.
+struct Issued {
+  std::int64_t id = 0;
+  std::string period;
+  core::Timestamp period_start = 0, period_end = 0;
+  std::optional<std::string> system;
+  std::string format, sha256;
+  bool targets_met = true;
+  core::Timestamp at = 0;
+  std::string actor;
+  std::optional<std::string> output;
+};
+// Record `text` as issued (and audit it) in the session's transaction.
+Issued record_issued(const desk::Session& s, const Report& r, const std::string& format, const std::string& text,
+                     const std::optional<std::string>& output);
+std::vector<Issued> issued(store::Db& db);
+output::Json to_json(const Issued& i);
 
 }  // namespace opsdesk::report
