@@ -205,9 +205,12 @@ TEST_CASE("backup verify: a damaged artifact is caught") {
   const auto b = d.run({"backup", "list", "--json"}).json()[0];
   const auto artifact = d.repo / b["artifact"].get<std::string>();
   {
+    // Flip the byte (writing a fixed one left the file unchanged when it was already that byte).
     std::fstream f(artifact, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    const char was = static_cast<char>(f.get());
     f.seekp(100);
-    f.put('\x42');
+    f.put(static_cast<char>(~was));
   }
   auto r = d.run({"backup", "verify", b["id"]});
   CHECK(r.code == 1);
