@@ -1,5 +1,7 @@
 #include "backup/backup.hpp"
 
+#include "core/process.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -84,80 +86,13 @@ fs::path manifest_path(const fs::path& repo, const std::string& id) { return rep
 // Run a dump program; its stdout goes to `sink`. Error(failed) for a non-zero exit or a
 // signal, with the end of its stderr.
 void run_dump(const std::vector<std::string>& args, const std::function<void(std::string_view)>& sink, core::Seconds timeout) {
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
-    throw Error(ErrorKind::io, fmt::format("cannot make a pipe: {}", std::strerror(errno)));
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (rc != 0) {
-    ::close(out[0]);
-    ::close(err[0]);
-    throw Error(ErrorKind::failed, fmt::format("cannot run {}: {}", args[0], std::strerror(rc)));
-  }
-  std::string errors;
-  std::vector<char> buf(1 << 16);
-  bool open_out = true, open_err = true;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
-  try {
-    while (open_out || open_err) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-      if (left <= 0) {
-        ::kill(-pid, SIGKILL);
-        throw Error(ErrorKind::unavailable, fmt::format("{} did not finish within {}", args[0], core::format_duration(timeout)));
-      }
-      pollfd fds[2];
-      int n = 0;
-      if (open_out) fds[n++] = {out[0], POLLIN, 0};
-      if (open_err) fds[n++] = {err[0], POLLIN, 0};
-      if (::poll(fds, static_cast<nfds_t>(n), static_cast<int>(std::min<long long>(left, 1000))) <= 0) continue;
-      for (int i = 0; i < n; ++i) {
-        if (!fds[i].revents) continue;
-        const ssize_t got = ::read(fds[i].fd, buf.data(), buf.size());
-        if (got <= 0) {
-          (fds[i].fd == out[0] ? open_out : open_err) = false;
-          continue;
-        }
-        if (fds[i].fd == out[0]) sink({buf.data(), static_cast<std::size_t>(got)});
-        else errors = (errors + std::string(buf.data(), static_cast<std::size_t>(got))).substr(errors.size() > 4096 ? errors.size() - 4096 : 0);
-      }
-    }
-  } catch (...) {
-    ::kill(-pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    ::close(out[0]);
-    ::close(err[0]);
-    throw;
-  }
-  ::close(out[0]);
-  ::close(err[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  auto last_line = [&] {
-    auto lines = core::split_lines(errors);
-    while (!lines.empty() && core::trim(lines.back()).empty()) lines.pop_back();
-    return lines.empty() ? std::string() : ": " + std::string(core::trim(lines.back()));
-  };
-  if (WIFSIGNALED(status))
-    throw Error(ErrorKind::failed, fmt::format("{} was killed by signal {}{}", args[0], WTERMSIG(status), last_line()));
-  if (WEXITSTATUS(status) != 0)
-    throw Error(ErrorKind::failed, fmt::format("{} exited with {}{}", args[0], WEXITSTATUS(status), last_line()));
+  const auto child = core::run_child(args, std::chrono::seconds(timeout), sink);
+  if (child.timed_out)
+    throw Error(ErrorKind::unavailable, fmt::format("{} did not finish within {}", args[0], core::format_duration(timeout)));
+  const std::string line = child.last_error_line();
+  const std::string why = line.empty() ? "" : ": " + line;
+  if (child.signal) throw Error(ErrorKind::failed, fmt::format("{} was killed by signal {}{}", args[0], *child.signal, why));
+  if (child.code != 0) throw Error(ErrorKind::failed, fmt::format("{} exited with {}{}", args[0], child.code.value_or(-1), why));
 }
 
 Json entries_json(const std::vector<FileEntry>& entries) {

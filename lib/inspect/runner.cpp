@@ -1,11 +1,8 @@
 #include "inspect/runner.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "core/error.hpp"
+#include "core/process.hpp"
+
 
 #include <fmt/format.h>
 
@@ -15,8 +12,6 @@
 #include <cstring>
 #include <mutex>
 #include <thread>
-
-extern char** environ;
 
 namespace opsdesk::inspect {
 
@@ -36,16 +31,6 @@ Result make(const config::Config::Check& c, State s, std::string summary) {
 }
 
 State timeout_state(const config::Config::Check& c) { return state_of(c.timeout_state).value_or(State::unknown); }
-
-void kill_group(pid_t pid) {
-  ::kill(-pid, SIGTERM);
-  for (int i = 0; i < 20; ++i) {  // up to a second to go quietly
-    if (::waitpid(pid, nullptr, WNOHANG) == pid) return;
-    ::usleep(50000);
-  }
-  ::kill(-pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-}
 
 struct Shared {
   std::mutex mutex;
@@ -72,80 +57,29 @@ std::optional<Result> within(std::function<Result()> probe, std::chrono::millise
 }  // namespace
 
 Result run_command(const config::Config::Check& c) {
-  std::vector<std::string> args = c.shell ? std::vector<std::string>{"/bin/sh", "-c", c.command} : c.argv;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
-    return make(c, State::unknown, fmt::format("cannot make a pipe: {}", std::strerror(errno)));
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setpgroup(&attr, 0);  // its own group, so a timeout kills what it started too
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (rc != 0) {
-    ::close(out[0]);
-    ::close(err[0]);
-    return make(c, State::unknown, fmt::format("cannot run {}: {}", args[0], std::strerror(rc)));
+  const std::vector<std::string> args = c.shell ? std::vector<std::string>{"/bin/sh", "-c", c.command} : c.argv;
+  std::string stdout_text;
+  core::ChildOutcome child;
+  try {
+    child = core::run_child(
+        args, std::chrono::seconds(c.timeout),
+        [&](std::string_view chunk) {
+          if (stdout_text.size() < k_output_limit) stdout_text.append(chunk.substr(0, k_output_limit - stdout_text.size()));
+        },
+        k_output_limit);
+  } catch (const Error& e) {
+    return make(c, State::unknown, e.what());
   }
-  const auto deadline = Clock::now() + std::chrono::seconds(c.timeout);
-  std::string stdout_text, stderr_text;
-  bool open_out = true, open_err = true, timed_out = false;
-  char buf[4096];
-  while (open_out || open_err) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd fds[2];
-    int n = 0;
-    if (open_out) fds[n++] = {out[0], POLLIN, 0};
-    if (open_err) fds[n++] = {err[0], POLLIN, 0};
-    if (::poll(fds, static_cast<nfds_t>(n), static_cast<int>(left)) <= 0) continue;
-    for (int i = 0; i < n; ++i) {
-      if (!fds[i].revents) continue;
-      const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
-      const bool is_out = fds[i].fd == out[0];
-      if (got <= 0) {
-        (is_out ? open_out : open_err) = false;
-        continue;
-      }
-      std::string& text = is_out ? stdout_text : stderr_text;
-      if (text.size() < k_output_limit) text.append(buf, std::min<std::size_t>(static_cast<std::size_t>(got), k_output_limit - text.size()));
-    }
-  }
-  ::close(out[0]);
-  ::close(err[0]);
-  if (timed_out) {
-    kill_group(pid);
-    return make(c, timeout_state(c), fmt::format("{} timed out after {}s and was killed", args[0], c.timeout));
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  const PluginOutput po = parse_plugin_output(stdout_text.empty() ? stderr_text : stdout_text);
+  if (child.timed_out) return make(c, timeout_state(c), fmt::format("{} timed out after {}s and was killed", args[0], c.timeout));
+  const PluginOutput po = parse_plugin_output(stdout_text.empty() ? child.stderr_head : stdout_text);
   Result r = make(c, State::unknown, po.summary);
   r.long_output = po.long_output;
   r.perfdata = po.perfdata;
-  if (WIFSIGNALED(status)) {
-    r.summary = fmt::format("{} was killed by signal {}{}", args[0], WTERMSIG(status), po.summary.empty() ? "" : ": " + po.summary);
+  if (child.signal) {
+    r.summary = fmt::format("{} was killed by signal {}{}", args[0], *child.signal, po.summary.empty() ? "" : ": " + po.summary);
     return r;
   }
-  const int code = WEXITSTATUS(status);
+  const int code = child.code.value_or(3);
   if (code >= 0 && code <= 3) r.state = static_cast<State>(code);
   else r.summary = fmt::format("{} exited with {} (not a plugin state){}", args[0], code, po.summary.empty() ? "" : ": " + po.summary);
   if (r.summary.empty()) r.summary = fmt::format("{} said nothing (exit {})", args[0], code);
