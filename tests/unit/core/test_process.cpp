@@ -43,7 +43,7 @@ TEST_CASE("run_child: the PATH is searched, stdout streamed, stderr kept, the ex
 
 TEST_CASE("run_child: a large stdout arrives whole, stderr is bounded") {
   std::string out;
-  const auto r = run_child({"sh", "-c", "head -c 3000000 /dev/zero; head -c 100000 /dev/zero | tr '\\0' x >&2; echo last >&2"}, 10s,
+  const auto r = run_child({"sh", "-c", "head -c 3000000 /dev/zero; (head -c 100000 /dev/zero | tr '\\0' x; echo; echo last) >&2"}, 10s,
                            [&](std::string_view chunk) { out += chunk; }, 1000);
   CHECK(out.size() == 3000000);
   CHECK(r.stderr_head.size() == 1000);
