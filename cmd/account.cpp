@@ -46,7 +46,7 @@ void add_add(CLI::App* group, Runtime& rt) {
   auto o = std::make_shared<AccountOptions>();
   auto* cmd = group->add_subcommand("add", "Add an account");
   cmd->add_option("name", o->name, "Login-like name (lowercase letters, digits, . _ -)")->required();
-  cmd->add_option("--role", o->role, "admin, manager, engineer, customer or viewer")->required();
+  choices(cmd->add_option("--role", o->role, "What the account may do (see `account role list`)")->required(), model::Names<model::Role>::values);
   cmd->add_option("--display-name", o->display_name, "Full name");
   cmd->add_option("--email", o->email, "Email address");
   cmd->add_option("--os-user", o->os_user, "The login that acts as this account when no --as is given");
@@ -103,7 +103,7 @@ void add_set(CLI::App* group, Runtime& rt) {
   auto o = std::make_shared<AccountOptions>();
   auto* cmd = group->add_subcommand("set", "Change an account (an empty value clears a field)");
   cmd->add_option("name", o->name, "The account")->required();
-  cmd->add_option("--role", o->role, "admin, manager, engineer, customer or viewer");
+  choices(cmd->add_option("--role", o->role, "What the account may do (see `account role list`)"), model::Names<model::Role>::values);
   cmd->add_option("--display-name", o->display_name, "Full name");
   cmd->add_option("--email", o->email, "Email address");
   cmd->add_option("--os-user", o->os_user, "The login that acts as this account");
@@ -211,7 +211,7 @@ void add_role(CLI::App* group, Runtime& rt) {
   for (const bool grant : {true, false}) {
     auto* cmd = role->add_subcommand(grant ? "grant" : "revoke", grant ? "Give a role a permission" : "Take a permission from a role");
     auto r = std::make_shared<std::pair<std::string, std::string>>();
-    cmd->add_option("role", r->first, "admin, manager, engineer, customer or viewer")->required();
+    choices(cmd->add_option("role", r->first, "The role")->required(), model::Names<model::Role>::values);
     cmd->add_option("permission", r->second, "A permission name (see `account role list`)")->required();
     cmd->callback([&rt, r, grant] {
       const auto role_value = model::parse<model::Role>(r->first);

@@ -166,8 +166,13 @@ void add_verify(CLI::App* group, Runtime& rt) {
     }
     output::Json results = output::Json::array();
     bool failed = false;
+    std::size_t nth = 0;
     for (const auto& b : chosen) {
-      const auto v = backup::verify(cfg, b, o->deep, o->quick);
+      const auto v = [&] {
+        const output::Activity activity(std::cerr, rt.term().stderr_tty && !o->quiet,
+                                        fmt::format("verifying {} ({} of {})", b.id, ++nth, chosen.size()));
+        return backup::verify(cfg, b, o->deep, o->quick);
+      }();
       rt.write("backup.run", [&](desk::Session& s) { backup::record_verification(s, b, v); });
       failed = failed || !v.ok;
       results.push_back({{"id", b.id}, {"ok", v.ok}, {"deep", v.deep}, {"detail", v.detail}});
@@ -193,9 +198,12 @@ void add_restore(CLI::App* group, Runtime& rt) {
     const auto b = rt.read("backup.restore", [&](desk::Session& s) { return backup::get(s.db, o->id); });
     const RunLock lock(rt.store_path(), "backup", "backup run or restore");
     backup::RestoreOptions ro{o->to, o->force, o->in_place};
-    const auto r = backup::restore(cfg, b, ro, rt.now(), [&](const backup::Backup& safety) {
-      rt.write("backup.restore", [&](desk::Session& s) { backup::record_backup(s, safety); });
-    });
+    const auto r = [&] {
+      const output::Activity activity(std::cerr, rt.term().stderr_tty, "restoring " + b.id);
+      return backup::restore(cfg, b, ro, rt.now(), [&](const backup::Backup& safety) {
+        rt.write("backup.restore", [&](desk::Session& s) { backup::record_backup(s, safety); });
+      });
+    }();
     rt.write("backup.restore", [&](desk::Session& s) { backup::record_restore(s, b, r); });
     const output::Json j{{"id", b.id}, {"to", r.path.string()},
                          {"safety_backup", r.safety_backup ? output::Json(*r.safety_backup) : output::Json(nullptr)}};

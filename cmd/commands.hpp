@@ -18,4 +18,9 @@ void add_backup_command(CLI::App& app, Runtime& rt);
 void add_dbtune_command(CLI::App& app, Runtime& rt);
 void add_report_command(CLI::App& app, Runtime& rt);
 
+// `completion`, and the hidden `__complete` and `__man` that read the whole command tree.
+void add_describe_commands(CLI::App& app, Runtime& rt);
+// Whether `command` needs the whole tree (every command's options built).
+bool describes_whole_tree(std::string_view command);
+
 }  // namespace opsdesk::cli

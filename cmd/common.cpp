@@ -22,7 +22,18 @@ bool looks_like_fields(const std::string& s) {
 
 CLI::App* add_command(CLI::App* parent, const Runtime& rt, const std::string& name, const std::string& help) {
   auto* cmd = parent->add_subcommand(name, help);
+  if (rt.whole_tree) return cmd;
   return std::find(rt.words.begin(), rt.words.end(), name) == rt.words.end() ? nullptr : cmd;
+}
+
+CLI::Option* choices(CLI::Option* option, const std::vector<std::string>& values) {
+  return option->type_name("{" + core::join(values, ",") + "}");
+}
+
+std::vector<std::string> choices_of(const CLI::Option& option) {
+  const std::string type = option.get_type_name();
+  if (type.size() < 2 || type.front() != '{' || type.back() != '}') return {};
+  return core::split(type.substr(1, type.size() - 2), ',');
 }
 
 void add_json_option(CLI::App* cmd, OutputOptions& o) {
@@ -32,7 +43,8 @@ void add_json_option(CLI::App* cmd, OutputOptions& o) {
 
 void add_format_option(CLI::App* cmd, OutputOptions& o, const std::vector<std::string>& formats) {
   add_json_option(cmd, o);
-  cmd->add_option("--format", o.format, "Output format: " + core::join(formats, ", "))->default_str(formats.front());
+  choices(cmd->add_option("--format", o.format, "Output format (default " + formats.front() + ")"), formats);
+  cmd->add_flag("-q,--quiet", o.quiet, "Print only each record's reference or id, one per line");
 }
 
 output::Format chosen_format(const OutputOptions& o) {
@@ -55,6 +67,12 @@ void print_records(Runtime& rt, const OutputOptions& o, const output::Json& reco
   const auto format = chosen_format(o);
   const auto fields = chosen_fields(o);
   output::check_fields(sample, fields);
+  if (o.quiet) {
+    const auto key = output::identifying_field(sample);
+    if (!key) throw Error(ErrorKind::usage, "--quiet: these records have no reference or id; use --json FIELD");
+    for (const auto& r : records) rt.out() << output::plain_value(r.at(*key)) << '\n';
+    return;
+  }
   const output::Json selected = output::select_fields(records, fields);
   auto& out = rt.out();
   switch (format) {

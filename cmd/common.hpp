@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model/vocabulary.hpp"
 #include "output/json.hpp"
 #include "runtime.hpp"
 
@@ -15,7 +16,17 @@ struct OutputOptions {
   bool json = false;
   std::string fields;  // "ref,priority" from --json ref,priority
   std::string format;
+  bool quiet = false;  // --quiet: only each record's reference or id
 };
+
+// Declare the values an option or argument takes: shown in --help as {a,b,c}, offered by
+// shell completion and listed in the man page (they read it back with `choices_of`).
+CLI::Option* choices(CLI::Option* option, const std::vector<std::string>& values);
+template <typename Array>
+CLI::Option* choices(CLI::Option* option, const Array& values) {
+  return choices(option, std::vector<std::string>(values.begin(), values.end()));
+}
+std::vector<std::string> choices_of(const CLI::Option& option);
 
 // `parent`'s subcommand `name`, or nullptr when the command line does not name it: then only
 // its name and description are registered (for help and "did you mean"), since building the
@@ -24,7 +35,7 @@ CLI::App* add_command(CLI::App* parent, const Runtime& rt, const std::string& na
 
 // --json [FIELDS] (one JSON document, gh-style field selection).
 void add_json_option(CLI::App* cmd, OutputOptions& o);
-// --json plus --format FORMAT, FORMAT one of `formats` (the first is the default).
+// --json plus --format FORMAT, FORMAT one of `formats` (the first is the default), and --quiet.
 void add_format_option(CLI::App* cmd, OutputOptions& o, const std::vector<std::string>& formats);
 
 output::Format chosen_format(const OutputOptions& o);

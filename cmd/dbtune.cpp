@@ -7,6 +7,7 @@
 #include "backup/backup.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "output/progress.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/strings.hpp"
@@ -92,7 +93,10 @@ dbtune::Analysis run_analysis(Runtime& rt, const dbtune::Target& target, const s
                               const std::string& permission) {
   rt.write(permission, [](desk::Session&) {});  // the permission first (a new desk gets its admin)
   const auto seen = rt.read(permission, [&](desk::Session& s) { return dbtune::first_seen(s.db, target.name); });
-  auto a = dbtune::analyze(rt.config(), target, seen, rt.now(), workload);
+  auto a = [&] {
+    const output::Activity activity(std::cerr, rt.term().stderr_tty, "analysing " + target.name);
+    return dbtune::analyze(rt.config(), target, seen, rt.now(), workload);
+  }();
   rt.write(permission, [&](desk::Session& s) { dbtune::record_seen(s, target.name, a.tables_seen); });
   return a;
 }
@@ -157,14 +161,43 @@ std::vector<dbtune::Action> apply_findings(Runtime& rt, const dbtune::Target& ta
 void add_analyze(CLI::App* group, Runtime& rt) {
   auto o = std::make_shared<TuneOptions>();
   auto* cmd = group->add_subcommand("analyze", "Find what slows a database (read-only): space, statistics, leftovers, indexes");
-  cmd->add_option("target", o->target, "A [[dbtune.targets]] name")->required();
+  cmd->add_option("target", o->target, "A [[dbtune.targets]] name (default: every target, one after another)");
   cmd->add_option("--workload", o->workload, "A file of SQL statements (or -): index advice for them");
   cmd->add_flag("--brief", o->brief, "One line per finding");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
-    const auto& target = dbtune::find_target(rt.config(), o->target);
-    const auto a = run_analysis(rt, target, read_workload(o->workload), "dbtune.analyze");
-    print_object(rt, o->out, dbtune::to_json(a), [&] { render_analysis(rt, a, o->brief); });
+    const auto workload = read_workload(o->workload);
+    if (!o->target.empty()) {
+      const auto a = run_analysis(rt, dbtune::find_target(rt.config(), o->target), workload, "dbtune.analyze");
+      print_object(rt, o->out, dbtune::to_json(a), [&] { render_analysis(rt, a, o->brief); });
+      return;
+    }
+    // Every target (the weekly cron job): one that cannot be analysed is reported and the
+    // others still are; the exit code is the first failure's.
+    const auto& targets = rt.config().dbtune.targets;
+    if (targets.empty()) rt.note("no database targets are configured; add [[dbtune.targets]] to the config");
+    output::Json all = output::Json::array();
+    std::optional<ErrorKind> first_failure;
+    std::size_t failed = 0, printed = 0;
+    for (const auto& t : targets) {
+      try {
+        const auto a = run_analysis(rt, t, workload, "dbtune.analyze");
+        if (o->out.json) {
+          all.push_back(output::select_fields(dbtune::to_json(a), chosen_fields(o->out)));
+        } else {
+          if (printed++ > 0) rt.out() << '\n';
+          render_analysis(rt, a, o->brief);
+        }
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::permission || e.kind() == ErrorKind::config || e.kind() == ErrorKind::usage) throw;
+        std::cerr << fmt::format("opsdesk: error: {}: {}\n", t.name, e.what());
+        if (!first_failure) first_failure = e.kind();
+        ++failed;
+      }
+    }
+    if (o->out.json) output::write_json(rt.out(), all);
+    if (first_failure)
+      throw Error(*first_failure, fmt::format("{} of {} targets could not be analysed", failed, targets.size()));
   });
 }
 

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "lock.hpp"
 #include "common.hpp"
+#include "output/progress.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/strings.hpp"
@@ -71,7 +72,7 @@ void add_run(CLI::App* group, Runtime& rt) {
   cmd->add_option("--tag", o->tag, "Only checks with this tag");
   cmd->add_option("-s,--system", o->system, "Only checks of this system");
   cmd->add_flag("--all", o->all, "Run every selected check, due or not");
-  cmd->add_option("--format", o->format, "table, json, nagios, junit or prometheus")->default_str("table");
+  choices(cmd->add_option("--format", o->format, "Output format (default table)"), std::vector<std::string>{"table", "json", "nagios", "junit", "prometheus"});
   cmd->add_flag("-q,--quiet", o->quiet, "Print nothing when every check is OK, only the others otherwise (cron)");
   cmd->add_flag("--record", o->record, "Also record the run as an inspection ticket (the monthly inspection)");
   cmd->callback([&rt, o] {
@@ -99,7 +100,9 @@ void add_run(CLI::App* group, Runtime& rt) {
     }
     if (std::any_of(due.begin(), due.end(), [](const Check& c) { return c.type == "process"; }))
       ctx.processes = std::make_shared<const std::vector<inspect::ProcessInfo>>(inspect::list_processes());
-    const auto results = inspect::run_checks(due, cfg.inspect.parallel, ctx);
+    output::ProgressLine progress(std::cerr, rt.term().stderr_tty && !o->quiet && due.size() > 1, "checking", "checks");
+    const auto results = inspect::run_checks(due, cfg.inspect.parallel, ctx, [&](std::size_t done) { progress.update(done, due.size()); });
+    progress.clear();
     const auto rec = rt.write("inspect.run", [&](desk::Session& s) {
       return inspect::record_run(s, cfg.checks, results, ctx.now, o->record);
     });
@@ -182,7 +185,7 @@ void add_history(CLI::App* group, Runtime& rt) {
   auto* cmd = group->add_subcommand("history", "Past results, newest last");
   cmd->add_option("--check", o->check, "Only this check");
   cmd->add_option("-s,--system", o->system, "Only this system");
-  cmd->add_option("--state", o->state, "Only results in this state (ok, warning, critical, unknown)");
+  choices(cmd->add_option("--state", o->state, "Only results in this state"), std::vector<std::string>{"ok", "warning", "critical", "unknown"});
   cmd->add_option("--since", o->since, "Results at or after this time");
   cmd->add_option("--until", o->until, "Results before this time");
   cmd->add_option("-L,--limit", o->limit, "The newest N (0: all)")->default_str("50");

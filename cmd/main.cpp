@@ -47,10 +47,8 @@ constexpr Group k_groups[] = {
     {"audit", opsdesk::cli::add_audit_command},
 };
 
-// The command group named on the command line (the first word that is not a global option
-// or its value), so that only that group's command tree is built: building all of them
-// is most of a short command's start-up time.
-std::string_view wanted_group(const std::vector<std::string>& args) {
+// The first word of the command line that is not a global option or its value: the command.
+std::string_view command_word(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--db" || a == "--config" || a == "--as") {
@@ -58,10 +56,17 @@ std::string_view wanted_group(const std::vector<std::string>& args) {
       continue;
     }
     if (a.starts_with("-")) continue;
-    for (const auto& g : k_groups)
-      if (g.name == a) return g.name;
-    return {};
+    return a;
   }
+  return {};
+}
+
+// The command group named on the command line, so that only that group's command tree is
+// built (building all of them is most of a short command's start-up time); empty for all.
+std::string_view wanted_group(const std::vector<std::string>& args) {
+  const auto word = command_word(args);
+  for (const auto& g : k_groups)
+    if (g.name == word) return g.name;
   return {};
 }
 
@@ -121,9 +126,11 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> args(argv + 1, argv + argc);
   rt.words = args;
-  const auto wanted = wanted_group(args);
+  rt.whole_tree = opsdesk::cli::describes_whole_tree(command_word(args));
+  const auto wanted = rt.whole_tree ? std::string_view() : wanted_group(args);
   for (const auto& g : k_groups)
     if (wanted.empty() || g.name == wanted) g.add(app, rt);
+  opsdesk::cli::add_describe_commands(app, rt);
 
   args = opsdesk::cli::rewrite_json_arguments(std::move(args));
   try {

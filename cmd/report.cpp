@@ -1,6 +1,7 @@
 // opsdesk report [history]: the service report of a period, and the record of reports issued.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -8,6 +9,7 @@
 #include "common.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "model/vocabulary.hpp"
 #include "account/permissions.hpp"
 #include "output/table.hpp"
 #include "report/report.hpp"
@@ -22,6 +24,19 @@ struct ReportOptions {
   OutputOptions out;
 };
 
+const std::vector<std::string> k_report_formats = {"text", "markdown", "json", "csv", "html"};
+
+// --output with "{period}" replaced by the period's name, made safe for a file name
+// ("report-{period}.html" → "report-2026-10.html"), so a monthly cron line needs no date sums.
+std::string output_path(std::string path, const core::Period& period) {
+  std::string name = period.name;
+  for (char& c : name)
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-')) c = '_';
+  for (auto at = path.find("{period}"); at != std::string::npos; at = path.find("{period}", at + name.size()))
+    path.replace(at, 8, name);
+  return path;
+}
+
 }  // namespace
 
 void add_report_command(CLI::App& app, Runtime& rt) {
@@ -31,10 +46,9 @@ void add_report_command(CLI::App& app, Runtime& rt) {
   group->add_option("--since", o->since, "Start of a custom period (with --until)");
   group->add_option("--until", o->until, "End of a custom period (exclusive)");
   group->add_option("--system", o->system, "Only this system's tickets and checks");
-  group->add_option("--format", o->format, "text, markdown, json, csv or html")
-      ->check(CLI::IsMember({"text", "markdown", "json", "csv", "html"}));
+  choices(group->add_option("--format", o->format, "Output format (default text)"), k_report_formats);
   group->add_option("--section", o->section, "csv: only this section's table");
-  group->add_option("-o,--output", o->output, "Write to FILE instead of standard output");
+  group->add_option("-o,--output", o->output, "Write to FILE instead of standard output; {period} in it becomes the period (2026-10)");
   group->add_flag("--redact", o->redact, "Replace customer-identifying text (titles, causes, root causes)");
   group->add_flag("--record", o->record, "Record the report as issued (period, format, SHA-256, who, when)");
   group->add_flag("--no-fail", o->no_fail, "Exit 0 even when a contract target is missed");
@@ -50,6 +64,8 @@ void add_report_command(CLI::App& app, Runtime& rt) {
     } else {
       period = o->period.empty() ? report::default_period(rt.now()) : report::period_of(o->period);
     }
+    if (std::find(k_report_formats.begin(), k_report_formats.end(), o->format) == k_report_formats.end())
+      model::throw_unknown("format", o->format, k_report_formats);
     if (!o->section.empty() && o->format != "csv") throw Error(ErrorKind::usage, "--section is for --format csv");
     const std::optional<std::string> system = o->system.empty() ? std::nullopt : std::optional<std::string>(o->system);
     const auto r = rt.read("", [&](desk::Session& s) {
@@ -62,17 +78,18 @@ void add_report_command(CLI::App& app, Runtime& rt) {
     else if (o->format == "html") text = report::render_html(r, rt.config());
     else if (o->format == "csv") text = report::render_csv(r, o->section.empty() ? std::nullopt : std::optional<std::string>(o->section));
     else text = report::render_text(r);
-    if (o->output.empty()) {
+    const std::string output = output_path(o->output, period);
+    if (output.empty()) {
       rt.out() << text;
     } else {
-      core::AtomicFile file(o->output);
+      core::AtomicFile file(output);
       file.write(text);
       file.commit();
-      rt.note(fmt::format("report written to {}", o->output));
+      rt.note(fmt::format("report written to {}", output));
     }
     if (o->record)
       rt.write("report.generate", [&](desk::Session& s) {
-        report::record_issued(s, r, o->format, text, o->output.empty() ? std::nullopt : std::optional<std::string>(o->output));
+        report::record_issued(s, r, o->format, text, output.empty() ? std::nullopt : std::optional<std::string>(output));
       });
     if (!r.targets_met() && !o->no_fail) rt.exit_code = 1;
   });

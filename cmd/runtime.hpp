@@ -30,6 +30,8 @@ class Runtime {
   int exit_code = 0;
   // The words of the command line, for building only the commands it names.
   std::vector<std::string> words;
+  // Build every command's options whatever the command line names (completion, man pages).
+  bool whole_tree = false;
 
   const config::Config& config();
   const output::Terminal& term();

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "output/progress.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/strings.hpp"
@@ -42,11 +43,11 @@ void add_new(CLI::App* ticket, Runtime& rt) {
   auto* cmd = add_command(ticket, rt, "new", "Open a ticket and print its reference");
   if (!cmd) return;
   cmd->add_option("title", o->title, "A short summary")->required();
-  cmd->add_option("-t,--type", o->type, "incident, request, problem, change, release, complaint, consult, inspection");
-  cmd->add_option("-p,--priority", o->priority, "urgent, high, medium, low (default from config: medium)");
+  choices(cmd->add_option("-t,--type", o->type, "The kind of ticket"), model::Names<model::TicketType>::values);
+  choices(cmd->add_option("-p,--priority", o->priority, "How urgent (default from config: medium)"), model::Names<model::Priority>::values);
   cmd->add_option("-s,--system", o->system, "The affected system (erp, mail, ...)");
   cmd->add_option("--category", o->category, "A category for reports (network, database, ...)");
-  cmd->add_option("--channel", o->channel, "How it came in: phone, email, onsite, remote, monitor");
+  choices(cmd->add_option("--channel", o->channel, "How it came in"), model::Names<model::Channel>::values);
   cmd->add_option("--reporter", o->reporter, "Who reported it");
   cmd->add_option("-a,--assignee", o->assignee, "Who works on it (an account)");
   cmd->add_option("-d,--description", o->description, "Details; '-' reads them from standard input");
@@ -90,8 +91,8 @@ void add_filter_options(CLI::App* cmd, ListOptions& o, const std::string& defaul
   cmd->add_option("--status", o.status, "open (not closed or cancelled), all, or statuses: new,pending,...")
       ->default_str(default_status)
       ->each([&o](const std::string&) { o.status_given = true; });
-  cmd->add_option("--type", o.type, "Only these types (comma-separated)");
-  cmd->add_option("--priority", o.priority, "Only these priorities (comma-separated)");
+  choices(cmd->add_option("--type", o.type, "Only these types (comma-separated)"), model::Names<model::TicketType>::values);
+  choices(cmd->add_option("--priority", o.priority, "Only these priorities (comma-separated)"), model::Names<model::Priority>::values);
   cmd->add_option("--assignee", o.assignee, "Only tickets assigned to this account");
   cmd->add_option("--system", o.system, "Only tickets of this system");
   cmd->add_option("--search", o.search, "Text in the title or description");
@@ -137,7 +138,7 @@ void add_list(CLI::App* ticket, Runtime& rt) {
   auto* cmd = add_command(ticket, rt, "list", "List tickets, newest first (open ones unless --status says otherwise)");
   if (!cmd) return;
   add_filter_options(cmd, *o, "open");
-  cmd->add_option("--sort", o->sort, "created, updated, priority or ref")->default_str("created");
+  choices(cmd->add_option("--sort", o->sort, "Order (default created)"), std::vector<std::string>{"created", "updated", "priority", "ref"});
   cmd->add_option("-L,--limit", o->limit, "At most N tickets (0: all)")->default_str("100");
   add_format_option(cmd, o->out, {"table", "json", "jsonl", "csv", "tsv"});
   cmd->callback([&rt, o] {
@@ -192,14 +193,17 @@ void add_import(CLI::App* ticket, Runtime& rt) {
   auto* cmd = add_command(ticket, rt, "import", "Import tickets from JSONL or CSV (all or none)");
   if (!cmd) return;
   cmd->add_option("file", o->file, "The file, or - for standard input")->required();
-  cmd->add_option("--format", o->format, "jsonl or csv (default: from the file name, or sniffed)");
+  choices(cmd->add_option("--format", o->format, "The file's format (default: from the file name, or sniffed)"), std::vector<std::string>{"jsonl", "csv"});
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
     const core::InputFile input(o->file);
     const auto text = input.view();
     const auto format = o->format.empty() ? ticket::detect_format(o->file, text) : transfer_format(o->format);
     const std::string origin = o->file == "-" ? "<stdin>" : o->file;
-    const auto r = rt.write("ticket.import", [&](desk::Session& s) { return ticket::import_tickets(s, text, origin, format); });
+    const auto r = rt.write("ticket.import", [&](desk::Session& s) {
+      const output::Activity activity(std::cerr, rt.term().stderr_tty, "importing " + origin);
+      return ticket::import_tickets(s, text, origin, format);
+    });
     const output::Json j{{"count", r.count},
                          {"first", r.first ? output::Json(*r.first) : output::Json(nullptr)},
                          {"last", r.last ? output::Json(*r.last) : output::Json(nullptr)}};
@@ -215,19 +219,29 @@ void add_export(CLI::App* ticket, Runtime& rt) {
   auto* cmd = add_command(ticket, rt, "export", "Write tickets with their events as JSONL or CSV (every ticket unless filtered)");
   if (!cmd) return;
   add_filter_options(cmd, o->filter, "all");
-  cmd->add_option("--format", o->format, "jsonl or csv")->default_str("jsonl");
+  choices(cmd->add_option("--format", o->format, "The format (default jsonl)"), std::vector<std::string>{"jsonl", "csv"});
   cmd->add_option("-o,--output", o->output, "Write to this file (0600, complete or not at all) instead of stdout");
   cmd->callback([&rt, o] {
     auto f = make_filter(rt, o->filter);
     f.limit = 0;
     const auto format = transfer_format(o->format.empty() ? "jsonl" : o->format);
+    // Progress on a terminal's stderr, unless the export itself goes to that terminal.
+    const bool show = rt.term().stderr_tty && (!o->output.empty() || !rt.term().stdout_tty);
+    output::ProgressLine progress(std::cerr, show, "exporting", format == ticket::TransferFormat::jsonl ? "tickets" : "lines");
+    std::uint64_t lines = 0;
     rt.read("ticket.read", [&](desk::Session& s) {
       if (o->output.empty()) {
-        ticket::export_tickets(s.db, f, format, [&](std::string_view line) { rt.out() << line; });
+        ticket::export_tickets(s.db, f, format, [&](std::string_view line) {
+          rt.out() << line;
+          progress.update(++lines, std::nullopt);
+        });
         return;
       }
       core::AtomicFile file(o->output);
-      ticket::export_tickets(s.db, f, format, [&](std::string_view line) { file.write(line); });
+      ticket::export_tickets(s.db, f, format, [&](std::string_view line) {
+        file.write(line);
+        progress.update(++lines, std::nullopt);
+      });
       file.commit();
     });
   });

@@ -56,7 +56,7 @@ void add_lifecycle(CLI::App* ticket, Runtime& rt, const ActionSpec& spec) {
       cmd->add_flag("--cascade", o->cascade, "Problems: also resolve the open incidents caused by it");
       break;
     case ticket::Action::pend:
-      cmd->add_option("--reason", o->reason, "customer, vendor or other (customer pauses the SLA clock)")->required();
+      choices(cmd->add_option("--reason", o->reason, "Who it waits for (customer pauses the SLA clock)")->required(), model::Names<model::PendingReason>::values);
       cmd->add_option("--note", o->note, "What the ticket waits for");
       break;
     case ticket::Action::reopen:
@@ -134,15 +134,15 @@ void add_set(CLI::App* ticket, Runtime& rt) {
   cmd->add_option("ref", o->ref, "The ticket reference")->required();
   cmd->add_option("--title", o->title, "A new title");
   cmd->add_option("-d,--description", o->description, "New details; '-' reads them from standard input");
-  cmd->add_option("-p,--priority", o->priority, "urgent, high, medium, low");
+  choices(cmd->add_option("-p,--priority", o->priority, "How urgent"), model::Names<model::Priority>::values);
   cmd->add_option("-s,--system", o->system, "The affected system");
   cmd->add_option("--category", o->category, "The category");
-  cmd->add_option("--channel", o->channel, "phone, email, onsite, remote, monitor");
+  choices(cmd->add_option("--channel", o->channel, "How it came in"), model::Names<model::Channel>::values);
   cmd->add_option("--reporter", o->reporter, "Who reported it");
   cmd->add_option("--root-cause", o->root_cause, "Problems: what caused it");
   cmd->add_option("--workaround", o->workaround, "Problems: how to live with it until it is fixed");
   cmd->add_option("--known-error", o->known_error, "Problems: true when the cause and a workaround are known");
-  cmd->add_option("--risk", o->risk, "Changes: low, medium or high");
+  choices(cmd->add_option("--risk", o->risk, "Changes: the risk"), model::Names<model::Risk>::values);
   cmd->add_option("--plan", o->plan, "Changes: what will be done, step by step");
   cmd->add_option("--rollback-plan", o->rollback_plan, "Changes: how to go back if it fails");
   cmd->add_option("--test-evidence", o->test_evidence, "Changes: how it was tested (needed for a release)");
@@ -227,7 +227,7 @@ void add_link(CLI::App* ticket, Runtime& rt) {
   auto o = add_flow(ticket, rt, "link", "Link a ticket to another (an incident caused by a problem, ...)", cmd);
   if (!cmd) return;
   cmd->add_option("--to", o->to, "The other ticket")->required();
-  cmd->add_option("--kind", o->kind, "caused-by, relates, duplicates, implements")->default_str("relates");
+  choices(cmd->add_option("--kind", o->kind, "How they are linked (default relates)"), model::Names<model::LinkKind>::values);
   cmd->callback([&rt, o] {
     const auto ref = ticket::normalize_reference(o->ref);
     const auto to = ticket::normalize_reference(o->to);

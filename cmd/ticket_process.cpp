@@ -191,7 +191,7 @@ void add_record(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<ProcessOptions>();
   auto* cmd = with_ref(ticket, rt, "record", "Render the service record form (who, when, what, time spent, SLA outcome)", *o);
   if (!cmd) return;
-  cmd->add_option("--format", o->format, "text, markdown or html")->default_str("text");
+  choices(cmd->add_option("--format", o->format, "Output format (default text)"), std::vector<std::string>{"text", "markdown", "html"});
   cmd->add_option("-o,--output", o->output, "Write to this file (0600) instead of stdout");
   cmd->callback([&rt, o] {
     const auto ref = ticket::normalize_reference(o->ref);

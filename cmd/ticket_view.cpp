@@ -58,7 +58,8 @@ std::string describe(const ticket::Event& e) {
 void render_ticket_table(std::ostream& out, const output::Terminal& term, const std::vector<ticket::Ticket>& tickets,
                          core::Timestamp now) {
   if (tickets.empty()) {
-    out << "no tickets match\n";
+    // Said to a person; a script or cron gets no output (cron mails only when there is some).
+    if (term.stdout_tty) out << "no tickets match\n";
     return;
   }
   output::Table table({{"REF"}, {"PRIORITY"}, {"STATUS"}, {"TITLE", false, true}, {"SYSTEM"}, {"ASSIGNEE"}, {"CREATED"}});

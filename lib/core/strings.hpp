@@ -2,6 +2,7 @@
 // Small string utilities that know nothing of opsdesk.
 #include <optional>
 #include <span>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,7 @@ namespace opsdesk::core {
 
 std::string_view trim(std::string_view text);
 std::string to_lower(std::string_view text);
+std::string to_upper(std::string_view text);
 std::vector<std::string> split(std::string_view text, char separator);
 std::string join(std::span<const std::string> parts, std::string_view separator);
 // Lines without their '\n' (a last line without one is kept).
@@ -20,6 +22,8 @@ bool is_valid_utf8(std::string_view text);
 
 // Bytes for people: "512 B", "1.5 KiB", "3.0 GiB" (binary units).
 std::string format_bytes(double bytes);
+// 1234567 → "1,234,567".
+std::string format_count(std::uint64_t n);
 
 // `s` with &, <, > and " as HTML entities.
 std::string html_escape(std::string_view s);

@@ -61,14 +61,24 @@ std::string delimited_header(const std::vector<std::string>& keys, char separato
   return core::csv_record(keys, separator);
 }
 
+std::optional<std::string> identifying_field(const Json& sample) {
+  for (const char* key : {"ref", "id", "name"})
+    if (sample.is_object() && sample.contains(key)) return key;
+  return std::nullopt;
+}
+
+std::string plain_value(const Json& value) {
+  if (value.is_null()) return {};
+  if (value.is_string()) return value.get<std::string>();
+  return dump_compact(value);
+}
+
 std::string delimited_row(const Json& object, const std::vector<std::string>& keys, char separator) {
   std::vector<std::string> fields;
   fields.reserve(keys.size());
   for (const auto& k : keys) {
     const auto it = object.find(k);
-    if (it == object.end() || it->is_null()) fields.emplace_back();
-    else if (it->is_string()) fields.push_back(it->get<std::string>());
-    else fields.push_back(dump_compact(*it));
+    fields.push_back(it == object.end() ? std::string() : plain_value(*it));
   }
   return core::csv_record(fields, separator);
 }

@@ -2,6 +2,7 @@
 // Machine output: one JSON document, JSON lines, CSV/TSV rows, and gh-style field selection.
 #include <nlohmann/json_fwd.hpp>
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -26,6 +27,11 @@ Json select_fields(const Json& value, const std::vector<std::string>& fields);
 void check_fields(const Json& sample, const std::vector<std::string>& fields);
 // Names of an object's keys.
 std::vector<std::string> field_names(const Json& object);
+
+// The key that names a record for --quiet: "ref", else "id", else "name"; nullopt if none.
+std::optional<std::string> identifying_field(const Json& sample);
+// A value as plain text: a string as it is, null as empty, anything else as compact JSON.
+std::string plain_value(const Json& value);
 
 // CSV/TSV: a header of `keys`, then one row per object; strings as they are, null as empty,
 // nested values as compact JSON.

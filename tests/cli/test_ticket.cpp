@@ -38,7 +38,7 @@ TEST_CASE("ticket list on an empty store") {
   Sandbox s;
   auto r = s.run({"ticket", "list"});
   CHECK(r.code == 0);
-  CHECK(r.out == "no tickets match\n");
+  CHECK(r.out.empty());  // "no tickets match" only on a terminal: cron mails nothing
   r = s.run({"ticket", "list", "--json"});
   CHECK(r.code == 0);
   CHECK(r.json().is_array());

@@ -223,6 +223,14 @@ TEST_CASE("core::parse_int, junk and overflow") {
   }
 }
 
+TEST_CASE("core::format_count") {
+  CHECK(format_count(0) == "0");
+  CHECK(format_count(999) == "999");
+  CHECK(format_count(1000) == "1,000");
+  CHECK(format_count(1234567) == "1,234,567");
+  CHECK(format_count(18446744073709551615ULL) == "18,446,744,073,709,551,615");
+}
+
 TEST_CASE("core::format_bytes") {
   CHECK(format_bytes(512) == "512 B");
   CHECK(format_bytes(1536) == "1.5 KiB");

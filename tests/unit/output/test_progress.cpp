@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "output/progress.hpp"
 #include "support/helpers.hpp"
@@ -139,6 +140,38 @@ TEST_CASE("output::ProgressLine destructor") {
   }
   SUBCASE("writes nothing when nothing was drawn") {
     { const ProgressLine line(out, true, "x"); }
+    CHECK(out.str().empty());
+  }
+}
+
+TEST_CASE("output::ProgressLine::render counts things") {
+  CHECK(ProgressLine::render("exporting", 12345, std::nullopt, 0.1, "tickets") == "exporting  12,345 tickets");
+  CHECK(ProgressLine::render("checking", 3, 12, 0.2, "checks") == "checking  3 of 12 checks  25%");
+  CHECK(ProgressLine::render("checking", 12, 12, 2.0, "checks") == "checking  12 of 12 checks  100%  6/s");
+}
+
+TEST_CASE("output::Activity") {
+  CHECK(Activity::render("analysing erp", 12.7) == "analysing erp  12s");
+  CHECK(Activity::render("restoring x", 125) == "restoring x  2m5s");
+  std::ostringstream out;
+  SUBCASE("work done within a second shows nothing") {
+    { const Activity a(out, true, "quick"); }
+    CHECK(out.str().empty());
+  }
+  SUBCASE("longer work shows the label and the time, then clears the line") {
+    {
+      const Activity a(out, true, "slow");
+      std::this_thread::sleep_for(1300ms);
+    }
+    const auto text = out.str();
+    CHECK(text.starts_with("\rslow  1s\033[K"));
+    CHECK(text.ends_with("\r\033[K"));
+  }
+  SUBCASE("disabled, nothing ever") {
+    {
+      const Activity a(out, false, "slow");
+      std::this_thread::sleep_for(1100ms);
+    }
     CHECK(out.str().empty());
   }
 }
