@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -131,9 +132,14 @@ void read_content(const config::Config& config, const Backup& b, const std::func
                                              b.id, info.content_sha256.substr(0, 16), b.content_sha256.substr(0, 16)));
 }
 
+bool inside(const fs::path& path, const fs::path& root) {
+  const fs::path rel = path.lexically_relative(root);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
 // A destination the guards allow: in an existing directory reached without symlinks, itself
-// not a symlink.
-fs::path checked_destination(const fs::path& to) {
+// not a symlink, not in the backup repository, and inside backup.restore_roots when set.
+fs::path checked_destination(const config::Config& config, const Backup& b, const fs::path& to) {
   const fs::path absolute = fs::absolute(to).lexically_normal();
   const fs::path parent = absolute.parent_path();
   std::error_code ec;
@@ -145,6 +151,15 @@ fs::path checked_destination(const fs::path& to) {
   struct stat st {};
   if (::lstat(absolute.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
     throw Error(ErrorKind::failed, fmt::format("cannot restore to {}: it is a symlink", to.string()));
+  const fs::path repo = fs::weakly_canonical(fs::path(b.repository), ec);
+  if (inside(absolute, repo) || absolute == repo)
+    throw Error(ErrorKind::failed, fmt::format("cannot restore to {}: it is inside the backup repository {}", to.string(), repo.string()));
+  const auto& roots = config.backup.restore_roots;
+  if (!roots.empty() && std::none_of(roots.begin(), roots.end(), [&](const std::string& root) {
+        return inside(absolute, fs::weakly_canonical(core::expand_home(root), ec));
+      }))
+    throw Error(ErrorKind::permission, fmt::format("cannot restore to {}: outside backup.restore_roots ({})", to.string(),
+                                                   core::join(roots, ", ")));
   return absolute;
 }
 
@@ -483,7 +498,7 @@ Restored restore(const config::Config& config, const Backup& b, const RestoreOpt
     return r;
   }
   if (o.to.empty()) throw Error(ErrorKind::usage, "give --to PATH (or --in-place for a sqlite target)");
-  const fs::path dest = checked_destination(o.to);
+  const fs::path dest = checked_destination(config, b, o.to);
   std::error_code ec;
   const bool exists = fs::exists(fs::symlink_status(dest, ec));
   if (b.kind == "files") {

@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "config/reader.hpp"
+#include "core/fs.hpp"
 #include "core/strings.hpp"
 
 namespace opsdesk::config {
@@ -71,6 +72,12 @@ void read_backup(Section& s, Config::Backup& b) {
   b.key_file = s.string("key_file").value_or("");
   if (auto v = s.duration("timeout")) b.timeout = *v;
   if (auto v = s.integer("memory_snapshot_limit", 0, std::int64_t{1} << 40)) b.memory_snapshot_limit = *v;
+  if (auto v = s.strings("restore_roots")) {
+    for (const auto& root : *v)
+      if (!core::expand_home(root).is_absolute())
+        s.fail("restore_roots", fmt::format("\"{}\" is not an absolute path (or ~/...)", root));
+    b.restore_roots = *v;
+  }
   s.table("retention", [&](Section& r) { read_retention(r, b.retention); });
   std::set<std::string> names;
   s.tables("targets", [&](Section& t, std::size_t) {

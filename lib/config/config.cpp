@@ -252,6 +252,11 @@ toml::table to_table(const Config& c) {
                      {"retention", retention_table(c.backup.retention)}};
   if (!c.backup.repository.empty()) backup.insert("repository", c.backup.repository);
   if (!c.backup.key_file.empty()) backup.insert("key_file", c.backup.key_file);
+  if (!c.backup.restore_roots.empty()) {
+    toml::array roots;
+    for (const auto& r : c.backup.restore_roots) roots.push_back(r);
+    backup.insert("restore_roots", roots);
+  }
   toml::array backup_targets;
   for (const auto& t : c.backup.targets) {
     toml::table tt{{"name", t.name}, {"kind", t.kind}, {"encrypt", t.encrypt}};

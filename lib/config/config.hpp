@@ -148,6 +148,7 @@ struct Config {
     std::string key_file;
     core::Seconds timeout = 600;               // how long a consistent snapshot may take
     std::int64_t memory_snapshot_limit = 2LL << 30;  // larger SQLite databases are snapshotted to a temp file
+    std::vector<std::string> restore_roots;  // `restore --to` only inside these; empty: anywhere
     Retention retention;
     std::vector<BackupTarget> targets;
   } backup;

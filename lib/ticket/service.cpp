@@ -81,11 +81,20 @@ void check_text(std::string_view field, std::string_view value, std::size_t max_
                 fmt::format("{} is {} bytes; expected at most {} (keep large logs in files)", field, value.size(), max_bytes));
 }
 
+// The short labels a ticket is filed under: valid UTF-8, no NUL, at most k_max_label bytes.
+void check_labels(const std::optional<std::string>& system, const std::optional<std::string>& category,
+                  const std::optional<std::string>& reporter) {
+  if (system) check_text("system", *system, k_max_label);
+  if (category) check_text("category", *category, k_max_label);
+  if (reporter) check_text("reporter", *reporter, k_max_label);
+}
+
 Ticket create(const desk::Session& s, const NewTicket& r) {
   const auto title = core::trim(r.title);
   if (title.empty()) throw Error(ErrorKind::data, "the title is empty; expected a short summary of the request");
   check_text("title", title, k_max_title);
   check_text("description", r.description, k_max_text);
+  check_labels(r.system, r.category, r.reporter);
   const core::Timestamp at = r.at.value_or(s.now);
   if (at > s.now)
     throw Error(ErrorKind::data, fmt::format("--at {} is in the future (it is {} now)", core::format_local(at),
@@ -215,6 +224,7 @@ Ticket set_fields(const desk::Session& s, std::string_view ref, const FieldChang
     check_text("description", *c.description, k_max_text);
     t.description = *c.description;
   }
+  check_labels(c.system, c.category, c.reporter);
   if (c.priority) t.priority = *c.priority;
   if (c.system) t.system = non_empty(c.system);
   if (c.category) t.category = non_empty(c.category);

@@ -77,5 +77,6 @@ TicketDetail detail(store::Db& db, std::string_view ref);
 void check_text(std::string_view field, std::string_view value, std::size_t max_bytes);
 inline constexpr std::size_t k_max_title = 1000;
 inline constexpr std::size_t k_max_text = 1 << 20;
+inline constexpr std::size_t k_max_label = 200;  // system, category, reporter
 
 }  // namespace opsdesk::ticket

@@ -168,6 +168,40 @@ TEST_CASE("backup: encrypted round trip, a wrong key refused, a missing key fail
   }
 }
 
+TEST_CASE("backup restore: never into the repository, only inside backup.restore_roots when set") {
+  Desk d;
+  REQUIRE(d.run({"backup", "run", "db", "conf"}).code == 0);
+  const auto db = d.newest("db");
+  const auto conf = d.newest("conf");
+  auto r = d.run({"backup", "restore", db, "--to", (d.repo / "x.db").string()});
+  CHECK(r.code == 1);
+  CHECK_MESSAGE(has(r.err, "inside the backup repository"), r.err);
+  CHECK_FALSE(fs::exists(d.repo / "x.db"));
+
+  fs::create_directories(d.dir / "restore");
+  fs::create_directories(d.dir / "elsewhere");
+  d.write_config("[backup]\nrepository = \"" + d.repo.string() + "\"\nrestore_roots = [\"" + (d.dir / "restore").string() +
+                 "\"]\n[backup.retention]\nkeep_last = 2\n" + d.targets());
+  r = d.run({"backup", "restore", db, "--to", (d.dir / "elsewhere" / "x.db").string()});
+  CHECK(r.code == 77);
+  CHECK_MESSAGE(has(r.err, "outside backup.restore_roots"), r.err);
+  CHECK_FALSE(fs::exists(d.dir / "elsewhere" / "x.db"));
+  r = d.run({"backup", "restore", conf, "--to", (d.dir / "restore" / ".." / "elsewhere" / "c").string()});
+  CHECK(r.code == 77);
+  CHECK_FALSE(fs::exists(d.dir / "elsewhere" / "c"));
+  r = d.run({"backup", "restore", db, "--to", (d.dir / "restore" / "x.db").string()});
+  CHECK_MESSAGE(r.code == 0, r.err);
+  CHECK(fs::exists(d.dir / "restore" / "x.db"));
+  r = d.run({"backup", "restore", conf, "--to", (d.dir / "restore" / "conf").string()});
+  CHECK_MESSAGE(r.code == 0, r.err);
+  CHECK(fs::exists(d.dir / "restore" / "conf"));
+  // A relative root is a config error naming the key.
+  d.write_config("[backup]\nrestore_roots = [\"restore\"]\n");
+  r = d.run({"config", "check"});
+  CHECK(r.code == 78);
+  CHECK(has(r.err, "restore_roots"));
+}
+
 TEST_CASE("backup restore: the guards") {
   Desk d;
   REQUIRE(d.run({"backup", "run", "db"}).code == 0);
