@@ -84,20 +84,18 @@ void add_audit_command(CLI::App& app, Runtime& rt) {
   });
 
   auto* verify = cmd->add_subcommand("verify", "Check the hash chain; exit 1 naming the first bad entry");
-  auto vjson = std::make_shared<bool>(false);
-  verify->add_flag("--json", *vjson, "As JSON");
-  verify->callback([&rt, vjson] {
+  auto vout = std::make_shared<OutputOptions>();
+  add_json_option(verify, *vout);
+  verify->callback([&rt, vout] {
     const auto v = rt.read("audit.read", [](desk::Session& s) { return audit::verify(s.db); });
-    if (*vjson) {
-      output::write_json(rt.out(), output::Json{{"ok", v.ok()},
-                                                {"checked", v.checked},
-                                                {"first_bad", v.first_bad ? output::Json(*v.first_bad) : output::Json(nullptr)},
-                                                {"problem", v.ok() ? output::Json(nullptr) : output::Json(v.problem)}});
-    } else if (v.ok()) {
-      rt.out() << fmt::format("audit log OK: {} entries, chain intact\n", v.checked);
-    } else {
-      rt.out() << fmt::format("audit log BROKEN at entry {}: {}\n", *v.first_bad, v.problem);
-    }
+    const output::Json j{{"ok", v.ok()},
+                         {"checked", v.checked},
+                         {"first_bad", v.first_bad ? output::Json(*v.first_bad) : output::Json(nullptr)},
+                         {"problem", v.ok() ? output::Json(nullptr) : output::Json(v.problem)}};
+    print_object(rt, *vout, j, [&] {
+      if (v.ok()) rt.out() << fmt::format("audit log OK: {} entries, chain intact\n", v.checked);
+      else rt.out() << fmt::format("audit log BROKEN at entry {}: {}\n", *v.first_bad, v.problem);
+    });
     if (!v.ok()) rt.exit_code = 1;
   });
 }

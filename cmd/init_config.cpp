@@ -39,9 +39,12 @@ void add_config_command(CLI::App& app, Runtime& rt) {
   cmd->require_subcommand(1);
 
   auto* show = cmd->add_subcommand("show", "Print the effective config (file values over built-in defaults)");
-  auto json = std::make_shared<bool>(false);
-  show->add_flag("--json", *json, "As JSON");
-  show->callback([&rt, json] { rt.out() << (*json ? config::to_json(rt.config()) : config::to_toml(rt.config())); });
+  auto show_out = std::make_shared<OutputOptions>();
+  add_json_option(show, *show_out);
+  show->callback([&rt, show_out] {
+    print_object(rt, *show_out, output::Json::parse(config::to_json(rt.config())),
+                 [&] { rt.out() << config::to_toml(rt.config()); });
+  });
 
   auto* check = cmd->add_subcommand("check", "Validate the config file; exit 78 naming the first problem");
   check->callback([&rt] {
@@ -51,22 +54,21 @@ void add_config_command(CLI::App& app, Runtime& rt) {
   });
 
   auto* path = cmd->add_subcommand("path", "Print where the config and the store are");
-  auto path_json = std::make_shared<bool>(false);
-  path->add_flag("--json", *path_json, "As JSON");
-  path->callback([&rt, path_json] {
+  auto path_out = std::make_shared<OutputOptions>();
+  add_json_option(path, *path_out);
+  path->callback([&rt, path_out] {
     const auto where = config::locate(rt.globals.config);
     std::error_code ec;
     const bool exists = std::filesystem::exists(where.path, ec);
     const auto db = rt.store_path();
-    if (*path_json) {
-      output::write_json(rt.out(), output::Json{{"config", where.path.string()},
-                                                {"config_exists", exists},
-                                                {"store", db.string()},
-                                                {"store_exists", std::filesystem::exists(db, ec)}});
-      return;
-    }
-    rt.out() << fmt::format("config: {}{}\nstore:  {}\n", where.path.string(),
-                            exists ? "" : " (not found; the built-in defaults apply)", db.string());
+    const output::Json j{{"config", where.path.string()},
+                         {"config_exists", exists},
+                         {"store", db.string()},
+                         {"store_exists", std::filesystem::exists(db, ec)}};
+    print_object(rt, *path_out, j, [&] {
+      rt.out() << fmt::format("config: {}{}\nstore:  {}\n", where.path.string(),
+                              exists ? "" : " (not found; the built-in defaults apply)", db.string());
+    });
   });
 }
 

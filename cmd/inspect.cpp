@@ -112,7 +112,7 @@ void add_run(CLI::App* group, Runtime& rt) {
       output::Json list = output::Json::array();
       for (const auto& r : results) list.push_back(inspect::to_json(r));
       output::Json tickets = output::Json::array();
-      for (const auto& t : rec.tickets) tickets.push_back({{"check", t.check}, {"ref", t.ref}, {"action", t.action}});
+      for (const auto& t : rec.tickets) tickets.push_back({{"check", t.check}, {"ref", t.ref.empty() ? output::Json(nullptr) : output::Json(t.ref)}, {"action", t.action}});
       output::write_json(rt.out(), output::Json{{"run", rec.run_id},
                                                 {"worst", core::to_lower(inspect::state_name(rec.worst))},
                                                 {"results", list},

@@ -289,6 +289,7 @@ RunOutcome take_backup(const config::Config& config, const Target& t, core::Time
     b.size = b.content_size = 0;
     b.manifest.clear();
     b.finished_at = now + elapsed();
+    b.id = fmt::format("{}-failed-{}", b.id, b.finished_at);  // the planned id stays free for a run that succeeds
     out.failure = e.kind();
   }
   return out;
@@ -298,7 +299,7 @@ void record_backup(const desk::Session& s, const Backup& b) {
   s.db.run("INSERT INTO backups (id, target, kind, repository, started_at, finished_at, status, error, artifact, size, "
            "content_size, artifact_sha256, content_sha256, encrypted, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
            "?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-           b.status == "ok" ? b.id : fmt::format("{}-failed-{}", b.id, b.finished_at), b.target, b.kind, b.repository,
+           b.id, b.target, b.kind, b.repository,
            b.started_at, b.finished_at, b.status, b.error, b.artifact.empty() ? std::nullopt : std::optional(b.artifact),
            b.size, b.content_size, b.artifact_sha256.empty() ? std::nullopt : std::optional(b.artifact_sha256),
            b.content_sha256.empty() ? std::nullopt : std::optional(b.content_sha256), b.encrypted,

@@ -339,7 +339,8 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
 
   // 9. Remediation plan: open problems and planned changes.
   {
-    auto q = db.query_with("SELECT t.ref, t.title, t.status, coalesce(t.assignee, '-'), coalesce(t.workaround, t.root_cause, ''), "
+    auto q = db.query_with("SELECT t.ref, t.title, t.status, coalesce(t.assignee, '-'), CASE t.type WHEN 'change' THEN "
+                           "coalesce(t.plan, '') ELSE coalesce(t.workaround, t.root_cause, '') END, "
                            "t.window_start FROM tickets t WHERE t.type IN ('problem', 'change') AND t.status NOT IN "
                            "('closed', 'cancelled', 'rejected', 'reviewed', 'released', 'resolved', 'implemented')" +
                                scope.clause() + " ORDER BY t.type DESC, t.id LIMIT 200",

@@ -135,6 +135,14 @@ TEST_CASE("backup: a failing dump command is recorded as failed and leaves nothi
   REQUIRE(all.size() == 1);
   CHECK(all[0]["status"] == "failed");
   for (const auto& e : fs::directory_iterator(d.repo)) FAIL("left in the repository: " << e.path());
+  // The id `backup run` reports for a failed run is the one it is stored under.
+  const auto again = d.run({"backup", "run", "--json", "id,status"});
+  CHECK(again.code == 1);
+  const auto id = again.json()[0]["id"].get<std::string>();
+  CHECK(has(id, "-failed-"));
+  const auto shown = d.run({"backup", "show", id, "--json"});
+  CHECK_MESSAGE(shown.code == 0, shown.err);
+  CHECK(shown.json()["status"] == "failed");
 }
 
 TEST_CASE("backup: encrypted round trip, a wrong key refused, a missing key fails closed") {

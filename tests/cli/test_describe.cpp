@@ -143,4 +143,20 @@ TEST_CASE("--quiet prints only each record's reference or id") {
   CHECK_FALSE(has(r.out, "admin"));
 }
 
+TEST_CASE("--json FIELDS works on audit verify, config show and config path too") {
+  Sandbox s;
+  new_ticket(s, {"one"});
+  auto r = s.run({"audit", "verify", "--json", "ok"});
+  CHECK_MESSAGE(r.code == 0, r.err);
+  CHECK(r.json() == nlohmann::ordered_json{{"ok", true}});
+  r = s.run({"config", "path", "--json", "store_exists"});
+  CHECK_MESSAGE(r.code == 0, r.err);
+  CHECK(r.json() == nlohmann::ordered_json{{"store_exists", true}});
+  r = s.run({"config", "show", "--json", "desk"});
+  CHECK_MESSAGE(r.code == 0, r.err);
+  CHECK(r.json().contains("desk"));
+  CHECK(r.json().size() == 1);
+  CHECK(s.run({"config", "show", "--json", "nope"}).code == 64);
+}
+
 TEST_SUITE_END();

@@ -564,6 +564,26 @@ TEST_CASE("report::build counts incidents by category and system against the per
   CHECK(r.staff_warnings.empty());
 }
 
+TEST_CASE("report::build lists a planned change with its plan and window") {
+  ZoneGuard zone("UTC");
+  Desk d;
+  const auto s = d.st.session(k_now);
+  const auto ref = open_ticket(s, TicketType::change, Priority::medium, "move erp to the new SAN", "erp",
+                               std::nullopt, at("2026-11-20T09:00:00Z"));
+  ticket::ProcessFields f;
+  f.plan = "copy the LUN, switch the mount, test";
+  f.window_start = at("2026-12-06T01:00:00Z");
+  f.window_end = at("2026-12-06T03:00:00Z");
+  ticket::set_process_fields(s, ref, f);
+  const auto r = d.build();
+  REQUIRE(r.planned_changes.size() == 1);
+  CHECK(r.planned_changes[0].ref == ref);
+  CHECK(r.planned_changes[0].detail == "copy the LUN, switch the mount, test");
+  CHECK(r.planned_changes[0].due == at("2026-12-06T01:00:00Z"));
+  REQUIRE(r.open_problems.size() == 1);
+  CHECK(r.open_problems[0].detail == "missing index on orders.customer_id");
+}
+
 TEST_CASE("report::build compares with the calendar period before") {
   // Regression (was a bug; or at least surprising): the "previous period" is the same length back from the
   // start, [start - (end - start), start). For 2026-11 (30 days) that is 2026-10-02 to
