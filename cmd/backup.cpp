@@ -48,6 +48,7 @@ void add_run(CLI::App* group, Runtime& rt) {
   cmd->add_flag("-q,--quiet", o->quiet, "Print only failures (cron)");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
+    output::check_fields(backup::to_json(backup::Backup{}), chosen_fields(o->out));  // before any work
     const auto& cfg = rt.config();
     std::vector<backup::Target> targets;
     if (o->targets.empty()) targets = cfg.backup.targets;
@@ -146,6 +147,8 @@ void add_verify(CLI::App* group, Runtime& rt) {
   cmd->add_flag("-q,--quiet", o->quiet, "Print only failures");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
+    // Fields are checked before any work, so a typo never follows a verification.
+    output::check_fields(output::Json{{"id", ""}, {"ok", true}, {"deep", true}, {"detail", ""}}, chosen_fields(o->out));
     if ((o->id.empty() ? 0 : 1) + o->latest + o->all != 1) throw Error(ErrorKind::usage, "give one of ID, --latest or --all");
     const auto& cfg = rt.config();
     const auto chosen = rt.read("backup.run", [&](desk::Session& s) {
@@ -179,7 +182,7 @@ void add_verify(CLI::App* group, Runtime& rt) {
       if (!o->out.json && (!o->quiet || !v.ok))
         (v.ok ? rt.out() : std::cerr) << fmt::format("{}: {} — {}\n", b.id, v.ok ? "OK" : "FAILED", v.detail);
     }
-    if (o->out.json) output::write_json(rt.out(), results);
+    if (o->out.json) output::write_json(rt.out(), output::select_fields(results, chosen_fields(o->out)));
     if (failed) rt.exit_code = 1;
   });
 }
@@ -219,6 +222,8 @@ void add_prune(CLI::App* group, Runtime& rt) {
   cmd->add_flag("-q,--quiet", o->quiet, "Print nothing (cron)");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
+    output::check_fields(output::Json{{"id", ""}, {"target", ""}, {"keep", true}, {"reasons", output::Json::array()}},
+                         chosen_fields(o->out));
     const RunLock lock(rt.store_path(), "backup", "backup run or prune");
     const auto target = o->target.empty() ? std::nullopt : std::optional(o->target);
     const auto plan = rt.write("backup.run", [&](desk::Session& s) {
@@ -230,7 +235,7 @@ void add_prune(CLI::App* group, Runtime& rt) {
     for (const auto& d : plan)
       list.push_back({{"id", d.backup.id}, {"target", d.backup.target}, {"keep", d.keep}, {"reasons", d.reasons}});
     if (o->out.json) {
-      output::write_json(rt.out(), list);
+      output::write_json(rt.out(), output::select_fields(list, chosen_fields(o->out)));
       return;
     }
     if (o->quiet) return;

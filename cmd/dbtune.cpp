@@ -212,6 +212,7 @@ void add_apply(CLI::App* group, Runtime& rt) {
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
     if (o->findings.empty() && !o->all_safe) throw Error(ErrorKind::usage, "give --finding ID (repeatable) or --all-safe");
+    output::check_fields(o->dry_run ? dbtune::to_json(dbtune::Finding{}) : dbtune::to_json(dbtune::Action{}), chosen_fields(o->out));
     const auto& target = dbtune::find_target(rt.config(), o->target);
     rt.write("dbtune.apply", [](desk::Session&) {});  // the permission before any work
     const auto a = run_analysis(rt, target, read_workload(o->workload), "dbtune.apply");
@@ -237,7 +238,7 @@ void add_apply(CLI::App* group, Runtime& rt) {
     if (o->out.json) {
       output::Json j = output::Json::array();
       for (const auto& x : actions) j.push_back(dbtune::to_json(x));
-      output::write_json(rt.out(), j);
+      output::write_json(rt.out(), output::select_fields(j, chosen_fields(o->out)));
     }
   });
 }

@@ -145,6 +145,20 @@ TEST_CASE("backup: a failing dump command is recorded as failed and leaves nothi
   CHECK(shown.json()["status"] == "failed");
 }
 
+TEST_CASE("backup run, verify and prune check --json FIELDS before doing anything") {
+  Desk d;
+  auto r = d.run({"backup", "run", "db", "--json", "id,nope"});
+  CHECK(r.code == 64);
+  CHECK(has(r.err, "nope"));
+  CHECK(d.run({"backup", "list", "--all", "--json"}).json().empty());
+  REQUIRE(d.run({"backup", "run", "db"}).code == 0);
+  CHECK(d.run({"backup", "verify", "--latest", "--json", "oops"}).code == 64);
+  CHECK(d.run({"backup", "prune", "--json", "oops"}).code == 64);
+  r = d.run({"backup", "verify", "--latest", "--json", "ok"});
+  CHECK_MESSAGE(r.code == 0, r.err);
+  CHECK(r.json() == nlohmann::ordered_json::array({{{"ok", true}}}));
+}
+
 TEST_CASE("backup: encrypted round trip, a wrong key refused, a missing key fails closed") {
   Desk d;
   const auto key = d.dir / "backup.key";
