@@ -38,7 +38,10 @@ struct RunOptions {
   std::vector<std::string> names;
   std::string tag, system, format = "table";
   bool all = false, quiet = false, record = false;
+  OutputOptions out;  // --json [FIELDS]: the same as --format json, with field selection
 };
+
+const output::Json k_run_sample{{"run", 0}, {"worst", ""}, {"results", nullptr}, {"tickets", nullptr}, {"record", nullptr}};
 
 std::vector<Check> select(const config::Config& cfg, const RunOptions& o) {
   std::vector<std::string> known;
@@ -75,7 +78,10 @@ void add_run(CLI::App* group, Runtime& rt) {
   choices(cmd->add_option("--format", o->format, "Output format (default table)"), std::vector<std::string>{"table", "json", "nagios", "junit", "prometheus"});
   cmd->add_flag("-q,--quiet", o->quiet, "Print nothing when every check is OK, only the others otherwise (cron)");
   cmd->add_flag("--record", o->record, "Also record the run as an inspection ticket (the monthly inspection)");
+  add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
+    if (o->out.json) o->format = "json";
+    output::check_fields(k_run_sample, chosen_fields(o->out));
     const std::set<std::string> formats = {"table", "json", "nagios", "junit", "prometheus"};
     if (!formats.contains(o->format)) model::throw_unknown("format", o->format, {formats.begin(), formats.end()});
     const auto& cfg = rt.config();
@@ -113,11 +119,12 @@ void add_run(CLI::App* group, Runtime& rt) {
       for (const auto& r : results) list.push_back(inspect::to_json(r));
       output::Json tickets = output::Json::array();
       for (const auto& t : rec.tickets) tickets.push_back({{"check", t.check}, {"ref", t.ref.empty() ? output::Json(nullptr) : output::Json(t.ref)}, {"action", t.action}});
-      output::write_json(rt.out(), output::Json{{"run", rec.run_id},
-                                                {"worst", core::to_lower(inspect::state_name(rec.worst))},
-                                                {"results", list},
-                                                {"tickets", tickets},
-                                                {"record", rec.record_ref ? output::Json(*rec.record_ref) : output::Json(nullptr)}});
+      const output::Json j{{"run", rec.run_id},
+                           {"worst", core::to_lower(inspect::state_name(rec.worst))},
+                           {"results", list},
+                           {"tickets", tickets},
+                           {"record", rec.record_ref ? output::Json(*rec.record_ref) : output::Json(nullptr)}};
+      output::write_json(rt.out(), output::select_fields(j, chosen_fields(o->out)));
     } else if (o->format == "nagios") {
       rt.out() << inspect::to_nagios(results);
     } else if (o->format == "junit") {

@@ -48,6 +48,7 @@ void add_report_command(CLI::App& app, Runtime& rt) {
   group->add_option("--system", o->system, "Only this system's tickets and checks");
   choices(group->add_option("--format", o->format, "Output format (default text)"), k_report_formats);
   group->add_option("--section", o->section, "csv: only this section's table");
+  add_json_option(group, o->out);
   group->add_option("-o,--output", o->output, "Write to FILE instead of standard output; {period} in it becomes the period (2026-10)");
   group->add_flag("--redact", o->redact, "Replace customer-identifying text (titles, causes, root causes)");
   group->add_flag("--record", o->record, "Record the report as issued (period, format, SHA-256, who, when)");
@@ -64,6 +65,7 @@ void add_report_command(CLI::App& app, Runtime& rt) {
     } else {
       period = o->period.empty() ? report::default_period(rt.now()) : report::period_of(o->period);
     }
+    if (o->out.json) o->format = "json";
     if (std::find(k_report_formats.begin(), k_report_formats.end(), o->format) == k_report_formats.end())
       model::throw_unknown("format", o->format, k_report_formats);
     if (!o->section.empty() && o->format != "csv") throw Error(ErrorKind::usage, "--section is for --format csv");
@@ -73,7 +75,7 @@ void add_report_command(CLI::App& app, Runtime& rt) {
       return report::build(s.db, s.config, period, system, s.now, o->redact);
     });
     std::string text;
-    if (o->format == "json") text = report::to_json(r).dump(2) + "\n";
+    if (o->format == "json") text = output::select_fields(report::to_json(r), chosen_fields(o->out)).dump(2) + "\n";
     else if (o->format == "markdown") text = report::render_markdown(r);
     else if (o->format == "html") text = report::render_html(r, rt.config());
     else if (o->format == "csv") text = report::render_csv(r, o->section.empty() ? std::nullopt : std::optional<std::string>(o->section));

@@ -202,6 +202,14 @@ TEST_CASE("inspect run --format") {
   d.write_config(dummy("fine", "0") + dummy("broken", "2") +
                  "[[checks]]\nname = \"measured\"\ntype = \"command\"\nshell = true\n"
                  "command = '''echo \"OK - 3 users | users=3;5;10;0 'load avg'=0.25\"'''\n");
+  SUBCASE("--json FIELDS, checked before any check runs") {
+    auto r = d.run({"inspect", "run", "--json", "worst,nope"});
+    CHECK(r.code == 64);
+    CHECK(d.run({"inspect", "history", "--json"}).json().empty());
+    r = d.run({"inspect", "run", "--json", "worst"});
+    CHECK(r.code == 2);
+    CHECK(r.json() == nlohmann::ordered_json{{"worst", "critical"}});
+  }
   SUBCASE("json") {
     const auto r = d.run({"inspect", "run", "--format", "json"});
     CHECK(r.code == 2);

@@ -120,6 +120,10 @@ TEST_CASE("report: a period with no tickets is a valid report that judges nothin
   const auto j = r.json();
   CHECK(j["targets_met"] == true);
   CHECK(j["summary"]["targets"][0]["measured"].is_null());
+  const auto chosen = s.run({"report", "--period", "2026-Q1", "--json", "targets_met"});
+  CHECK_MESSAGE(chosen.code == 0, chosen.err);
+  CHECK(chosen.json() == nlohmann::ordered_json{{"targets_met", true}});
+  CHECK(s.run({"report", "--period", "2026-Q1", "--json", "nope"}).code == 64);
   const auto text = s.run({"report", "--period", "2026-Q1"});
   CHECK(has(text.out, "No SLA clocks started in this period."));
   CHECK(has(text.out, "not measured"));
