@@ -84,7 +84,7 @@ std::vector<Entry> list(store::Db& db, const Filter& f) {
   }
   if (f.action) {
     if (f.action->ends_with('.')) {
-      where += " AND substr(action, 1, ?) = ?";
+      where += " AND substr(action, 1, CAST(? AS INTEGER)) = ?";
       params.emplace_back(static_cast<std::int64_t>(f.action->size()));
     } else {
       where += " AND action = ?";
@@ -105,7 +105,7 @@ std::vector<Entry> list(store::Db& db, const Filter& f) {
   }
   std::string sql = fmt::format("SELECT {} FROM audit{} ORDER BY id", k_columns, where);
   if (f.limit > 0) {  // the newest `limit`, shown oldest first
-    sql = fmt::format("SELECT * FROM (SELECT {} FROM audit{} ORDER BY id DESC LIMIT ?) ORDER BY id", k_columns, where);
+    sql = fmt::format("SELECT * FROM (SELECT {} FROM audit{} ORDER BY id DESC LIMIT ?) AS newest ORDER BY id", k_columns, where);
     params.emplace_back(f.limit);
   }
   std::vector<Entry> out;

@@ -300,12 +300,11 @@ Action execute(const config::Config& config, const Target& target, const Finding
 }
 
 Action record_action(const desk::Session& s, Action a) {
-  s.db.run("INSERT INTO dbtune_actions(target, finding, kind, object, summary, sql, undo_sql, backup_id, change_ref, at, actor, "
+  a.id = s.db.insert("INSERT INTO dbtune_actions(target, finding, kind, object, summary, sql, undo_sql, backup_id, change_ref, at, actor, "
            "status, error, bytes_before, bytes_after, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
            a.target, a.finding, a.kind, a.object, a.summary, output::dump_compact(Json(a.sql)),
            output::dump_compact(Json(a.undo_sql)), a.backup_id, a.change_ref, a.at, a.actor, a.status, a.error, a.bytes_before,
            a.bytes_after, a.duration_ms);
-  a.id = s.db.last_insert_id();
   s.audit(a.status == "applied" ? "dbtune.apply" : "dbtune.apply.failed", fmt::format("dbtune:{}:{}", a.target, a.id), std::nullopt,
           output::dump_compact(to_json(a)));
   return a;

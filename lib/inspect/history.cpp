@@ -138,9 +138,8 @@ RunRecord record_run(const desk::Session& s, const std::vector<Check>& checks, c
                      core::Timestamp started, bool record) {
   RunRecord rec;
   for (const auto& r : results) rec.worst = worse(rec.worst, r.state);
-  s.db.run("INSERT INTO inspection_runs (started_at, finished_at, actor, checks, worst) VALUES (?, ?, ?, ?, ?)", started,
+  rec.run_id = s.db.insert("INSERT INTO inspection_runs (started_at, finished_at, actor, checks, worst) VALUES (?, ?, ?, ?, ?)", started,
            s.now, s.actor, static_cast<std::int64_t>(results.size()), lower(rec.worst));
-  rec.run_id = s.db.last_insert_id();
   for (const auto& r : results) {
     s.db.run("INSERT INTO check_results (run_id, check_name, system, type, state, at, duration_ms, attempts, summary, "
              "long_output, perfdata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -239,7 +238,7 @@ std::vector<Result> history(store::Db& db, const HistoryFilter& f) {
       "check_name, system, type, state, at, duration_ms, attempts, summary, long_output, perfdata";
   std::string sql = fmt::format("SELECT {} FROM check_results{} ORDER BY at, id", k_columns, where);
   if (f.limit > 0) {
-    sql = fmt::format("SELECT * FROM (SELECT {}, id FROM check_results{} ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id",
+    sql = fmt::format("SELECT * FROM (SELECT {}, id FROM check_results{} ORDER BY at DESC, id DESC LIMIT ?) AS newest ORDER BY at, id",
                       k_columns, where);
     params.emplace_back(f.limit);
   }

@@ -84,7 +84,7 @@ std::vector<Hit> run_search(store::Db& db, const std::vector<std::string>& terms
   std::vector<store::Param> params;
   for (const auto& t : terms) {
     where += where.empty() ? "" : (any ? " OR " : " AND ");
-    where += "(a.title || ' ' || a.symptoms || ' ' || a.cause || ' ' || a.fix || ' ' || a.tags) LIKE ? ESCAPE '\\'";
+    where += "lower(a.title || ' ' || a.symptoms || ' ' || a.cause || ' ' || a.fix || ' ' || a.tags) LIKE lower(?) ESCAPE '\\'";
     std::string literal;  // the word itself: % and _ are not wildcards here
     for (const char c : t) {
       if (c == '%' || c == '_' || c == '\\') literal += '\\';
@@ -125,11 +125,10 @@ Article add(const desk::Session& s, const NewArticle& r) {
   const auto next = s.db.one_int("SELECT coalesce(max(id), 0) + 1 FROM kb_articles").value_or(1);
   Article a{0, fmt::format("KB-{:06}", next), title, r.symptoms, r.cause, r.fix, r.tags, r.system, std::nullopt,
             s.actor, s.now, s.now};
-  s.db.run("INSERT INTO kb_articles (ref, title, symptoms, cause, fix, tags, system, source_ref, created_by, created_at, "
+  a.id = s.db.insert("INSERT INTO kb_articles (ref, title, symptoms, cause, fix, tags, system, source_ref, created_by, created_at, "
            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
            a.ref, a.title, a.symptoms, a.cause, a.fix, a.tags, a.system, a.source_ref, a.created_by, a.created_at,
            a.updated_at);
-  a.id = s.db.last_insert_id();
   s.audit("kb.add", a.ref, std::nullopt, output::dump_compact(to_json(a)));
   return a;
 }

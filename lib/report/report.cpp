@@ -57,7 +57,7 @@ std::string dur(const std::optional<core::Seconds>& s) { return s ? core::format
 Target clock_target(store::Db& db, const Scope& scope, const core::Period& p, std::string name, std::string label, double aim,
                     std::string_view clock, core::Timestamp now) {
   auto q = db.query_with(
-      "SELECT coalesce(sum(c.state = 'met'), 0), coalesce(sum(" + breached(now) + "), 0) FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id "
+      "SELECT coalesce(sum(CASE WHEN c.state = 'met' THEN 1 ELSE 0 END), 0), coalesce(sum(CASE WHEN " + breached(now) + " THEN 1 ELSE 0 END), 0) FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id "
       "WHERE t.type = 'incident' AND c.clock = ? AND c.start_at >= ? AND c.start_at < ?" + scope.clause(),
       params({std::string(clock), p.start, p.end}, scope));
   q.next();
@@ -69,7 +69,7 @@ Target clock_target(store::Db& db, const Scope& scope, const core::Period& p, st
 
 std::vector<Named> top(store::Db& db, const Scope& scope, const core::Period& p, const core::Period& before, std::string_view column) {
   std::vector<Named> out;
-  auto q = db.query_with(fmt::format("SELECT coalesce(t.{0}, '(none)'), sum(t.created_at >= ?), sum(t.created_at < ?) FROM tickets t "
+  auto q = db.query_with(fmt::format("SELECT coalesce(t.{0}, '(none)'), sum(CASE WHEN t.created_at >= ? THEN 1 ELSE 0 END), sum(CASE WHEN t.created_at < ? THEN 1 ELSE 0 END) FROM tickets t "
                                      "WHERE t.type = 'incident' AND t.created_at >= ? AND t.created_at < ?{1} GROUP BY 1 "
                                      "ORDER BY 2 DESC, 1 LIMIT 10",
                                      column, scope.clause()),
@@ -172,8 +172,8 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
   // 2. SLA per clock and priority, with median and 90th percentile of the stopped clocks.
   {
     auto q = db.query_with(
-        "SELECT c.clock, t.priority, sum(c.state = 'met'), sum(" + breached(now) + "), sum(c.state IN ('running', 'paused') AND NOT " +
-            breached(now) + "), sum(c.stopped_at IS NOT NULL AND c.state IN ('met', 'breached')) FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id "
+        "SELECT c.clock, t.priority, sum(CASE WHEN c.state = 'met' THEN 1 ELSE 0 END), sum(CASE WHEN " + breached(now) + " THEN 1 ELSE 0 END), sum(CASE WHEN c.state IN ('running', 'paused') AND NOT " +
+            breached(now) + " THEN 1 ELSE 0 END), sum(CASE WHEN c.stopped_at IS NOT NULL AND c.state IN ('met', 'breached') THEN 1 ELSE 0 END) FROM ticket_sla c JOIN tickets t ON t.id = c.ticket_id "
         "WHERE c.start_at >= ? AND c.start_at < ?" + scope.clause() + " GROUP BY 1, 2",
         params({period.start, period.end}, scope));
     std::vector<std::pair<SlaRow, std::int64_t>> rows;
@@ -221,7 +221,7 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
     for (auto& [s, n] : rows) r.sla.push_back(s);
   }
   {
-    auto q = db.query_with("SELECT sum(e.kind = 'extension_requested'), sum(e.kind = 'extension_approved') FROM ticket_events e "
+    auto q = db.query_with("SELECT sum(CASE WHEN e.kind = 'extension_requested' THEN 1 ELSE 0 END), sum(CASE WHEN e.kind = 'extension_approved' THEN 1 ELSE 0 END) FROM ticket_events e "
                            "JOIN tickets t ON t.id = e.ticket_id WHERE e.kind IN ('extension_requested', 'extension_approved') "
                            "AND e.at >= ? AND e.at < ?" + scope.clause(),
                            params({period.start, period.end}, scope));
@@ -262,8 +262,8 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
                                " GROUP BY 1",
                            params({period.start, period.end}, scope));
     while (s.next()) r.results_by_state[s.text(0)] = s.int64(1);
-    auto f = db.query_with("SELECT check_name, sum(at >= ?), sum(at < ?) FROM check_results WHERE state IN ('CRITICAL', 'WARNING', 'UNKNOWN') "
-                           "AND at >= ? AND at < ?" + scope.clause("system") + " GROUP BY 1 HAVING sum(at >= ?) > 1 ORDER BY 2 DESC LIMIT 10",
+    auto f = db.query_with("SELECT check_name, sum(CASE WHEN at >= ? THEN 1 ELSE 0 END), sum(CASE WHEN at < ? THEN 1 ELSE 0 END) FROM check_results WHERE state IN ('CRITICAL', 'WARNING', 'UNKNOWN') "
+                           "AND at >= ? AND at < ?" + scope.clause("system") + " GROUP BY 1 HAVING sum(CASE WHEN at >= ? THEN 1 ELSE 0 END) > 1 ORDER BY 2 DESC LIMIT 10",
                            [&] {
                              auto p = params({period.start, period.start, before.start, period.end}, scope);
                              p.emplace_back(period.start);
@@ -274,7 +274,7 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
 
   // 5. Backups.
   {
-    auto q = db.query("SELECT sum(status = 'ok'), sum(status <> 'ok'), sum(verified_at IS NOT NULL AND verified_deep = 1) FROM backups "
+    auto q = db.query("SELECT sum(CASE WHEN status = 'ok' THEN 1 ELSE 0 END), sum(CASE WHEN status <> 'ok' THEN 1 ELSE 0 END), sum(CASE WHEN verified_at IS NOT NULL AND verified_deep = 1 THEN 1 ELSE 0 END) FROM backups "
                       "WHERE started_at >= ? AND started_at < ?",
                       period.start, period.end);
     if (q.next()) {
@@ -294,7 +294,7 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
 
   // 6. Database tuning.
   {
-    auto q = db.query("SELECT target, kind, sum(status = 'applied'), sum(status = 'failed'), sum(status = 'undone'), "
+    auto q = db.query("SELECT target, kind, sum(CASE WHEN status = 'applied' THEN 1 ELSE 0 END), sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), sum(CASE WHEN status = 'undone' THEN 1 ELSE 0 END), "
                       "coalesce(sum(CASE WHEN status = 'applied' THEN bytes_before - bytes_after END), 0) FROM dbtune_actions "
                       "WHERE at >= ? AND at < ? GROUP BY 1, 2 ORDER BY 1, 2",
                       period.start, period.end);
@@ -326,7 +326,7 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
                            params({period.start, period.end}, scope));
     u.next();
     r.unsigned_records = u.int64(0);
-    auto s = db.query_with("SELECT count(*), avg(json_extract(e.data, '$.score')), sum(json_extract(e.data, '$.score') <= 2) "
+    auto s = db.query_with("SELECT count(*), avg(json_extract(e.data, '$.score')), sum(CASE WHEN json_extract(e.data, '$.score') <= 2 THEN 1 ELSE 0 END) "
                            "FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.kind = 'survey' AND e.at >= ? AND e.at < ? "
                            "AND e.id = (SELECT max(x.id) FROM ticket_events x WHERE x.ticket_id = e.ticket_id AND x.kind = 'survey')" +
                                scope.clause(),
@@ -628,10 +628,9 @@ std::string render_csv(const Report& r, const std::optional<std::string>& sectio
 Issued record_issued(const desk::Session& s, const Report& r, const std::string& format, const std::string& text,
                      const std::optional<std::string>& output) {
   Issued i{0, r.period.name, r.period.start, r.period.end, r.system, format, core::sha256_hex(text), r.targets_met(), s.now, s.actor, output};
-  s.db.run("INSERT INTO reports(period, period_start, period_end, system, format, sha256, targets_met, at, actor, output) "
+  i.id = s.db.insert("INSERT INTO reports(period, period_start, period_end, system, format, sha256, targets_met, at, actor, output) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
            i.period, i.period_start, i.period_end, i.system, i.format, i.sha256, i.targets_met, i.at, i.actor, i.output);
-  i.id = s.db.last_insert_id();
   s.audit("report.record", fmt::format("report:{}", i.period), std::nullopt,
           output::dump_compact(Json{{"period", i.period}, {"format", i.format}, {"sha256", i.sha256}, {"targets_met", i.targets_met}}));
   return i;

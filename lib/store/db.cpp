@@ -101,9 +101,9 @@ void Db::exec(std::string_view sql) {
   }
 }
 
+std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db->getHandle()); }
 std::int64_t Db::changes() const { return sqlite3_changes64(m_db->getHandle()); }
 
-std::int64_t Db::last_insert_id() const { return sqlite3_last_insert_rowid(m_db->getHandle()); }
 
 Query Db::prepare(std::string_view sql) {
   try {

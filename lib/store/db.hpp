@@ -108,6 +108,14 @@ class Db {
     return changes();
   }
 
+  // Run an INSERT into a table with an integer id; the new row's id. (SQLite: the rowid; much
+  // cheaper than RETURNING, which costs an import half its speed.)
+  template <typename... Args>
+  std::int64_t insert(std::string_view sql, const Args&... args) {
+    run(sql, args...);
+    return last_insert_rowid();
+  }
+
   // The first column of the first row, if any row.
   template <typename... Args>
   std::optional<std::int64_t> one_int(std::string_view sql, const Args&... args) {
@@ -125,8 +133,7 @@ class Db {
   // Execute one or more statements without parameters (schema scripts, pragmas).
   void exec(std::string_view sql);
   std::int64_t changes() const;
-  // The rowid of the last row this connection inserted.
-  std::int64_t last_insert_id() const;
+  std::int64_t last_insert_rowid() const;
   const std::filesystem::path& path() const { return m_path; }
   bool read_only() const { return m_mode == Mode::read_only; }
   // The SQLite handle, for the few modules that need the C API (backup, dbtune).

@@ -63,10 +63,9 @@ Downtime add_downtime(const desk::Session& s, Downtime d) {
   if (d.system && d.system->empty()) d.system.reset();
   d.created_by = s.actor;
   d.created_at = s.now;
-  s.db.run("INSERT INTO downtime (system, start_at, end_at, reason, source, created_by, created_at) "
+  d.id = s.db.insert("INSERT INTO downtime (system, start_at, end_at, reason, source, created_by, created_at) "
            "VALUES (?, ?, ?, ?, ?, ?, ?)",
            d.system, d.start, d.end, d.reason, d.source, d.created_by, d.created_at);
-  d.id = s.db.last_insert_id();
   refresh_window(s, d);
   s.audit("downtime.add", fmt::format("downtime:{}", d.id), std::nullopt, output::dump_compact(to_json(d)));
   return d;

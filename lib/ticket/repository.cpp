@@ -98,7 +98,7 @@ std::string list_sql(const ListFilter& f, std::vector<store::Param>& params, boo
       pattern += c;
     }
     pattern += '%';
-    sql += " AND (title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')";
+    sql += " AND (lower(title) LIKE lower(?) ESCAPE '\\' OR lower(description) LIKE lower(?) ESCAPE '\\')";
     params.emplace_back(pattern);
     params.emplace_back(pattern);
   }
@@ -165,7 +165,7 @@ Ticket get(store::Db& db, std::string_view ref) {
 }
 
 std::int64_t insert(store::Db& db, const Ticket& t) {
-  db.run(
+  return db.insert(
           "INSERT INTO tickets (ref, type, title, description, status, priority, system, category, channel, "
           "reporter, assignee, created_at, acknowledged_at, resolved_at, closed_at, updated_at, pending_reason, "
           "resolution, root_cause, workaround, known_error, risk, plan, rollback_plan, test_evidence, window_start, "
@@ -175,7 +175,6 @@ std::int64_t insert(store::Db& db, const Ticket& t) {
           t.category, channel_name(t), t.reporter, t.assignee, t.created_at, t.acknowledged_at, t.resolved_at,
           t.closed_at, t.updated_at, t.pending_reason, t.resolution, t.root_cause, t.workaround, t.known_error,
           opt_name(t.risk), t.plan, t.rollback_plan, t.test_evidence, t.window_start, t.window_end, t.estimate);
-  return db.last_insert_id();
 }
 
 void update(store::Db& db, const Ticket& t) {
@@ -191,10 +190,9 @@ void update(store::Db& db, const Ticket& t) {
 }
 
 std::int64_t add_event(store::Db& db, std::int64_t ticket_id, const Event& e) {
-  db.run("INSERT INTO ticket_events (ticket_id, at, recorded_at, actor, kind, from_status, to_status, body, data) "
+  return db.insert("INSERT INTO ticket_events (ticket_id, at, recorded_at, actor, kind, from_status, to_status, body, data) "
          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
          ticket_id, e.at, e.recorded_at, e.actor, e.kind, status_name(e.from), status_name(e.to), e.text, e.data);
-  return db.last_insert_id();
 }
 
 std::vector<Event> events(store::Db& db, std::int64_t ticket_id) {
@@ -236,7 +234,7 @@ std::int64_t next_sequence(store::Db& db, model::TicketType type, int year) {
   return db
       .one_int(
           "INSERT INTO ticket_counters (prefix, year, last) VALUES (?, ?, 1) "
-          "ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 RETURNING last",
+          "ON CONFLICT (prefix, year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
           model::ref_prefix(type), year)
       .value();
 }
@@ -244,7 +242,8 @@ std::int64_t next_sequence(store::Db& db, model::TicketType type, int year) {
 void raise_counter(store::Db& db, model::TicketType type, int year, std::int64_t sequence) {
   db.run(
       "INSERT INTO ticket_counters (prefix, year, last) VALUES (?, ?, ?) "
-      "ON CONFLICT (prefix, year) DO UPDATE SET last = max(last, excluded.last)",
+      "ON CONFLICT (prefix, year) DO UPDATE SET last = CASE WHEN excluded.last > ticket_counters.last "
+      "THEN excluded.last ELSE ticket_counters.last END",
       model::ref_prefix(type), year, sequence);
 }
 

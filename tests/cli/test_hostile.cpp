@@ -68,6 +68,8 @@ TEST_CASE("quotes, semicolons and SQL in fields are stored as text") {
   CHECK(j["title"] == title);
   CHECK(j["system"] == "a\"b;c");
   CHECK(s.run({"ticket", "list", "--search", "'); DROP", "-q"}).out == ref + "\n");
+  CHECK(s.run({"ticket", "list", "--search", "drop TABLE", "-q"}).out == ref + "\n");  // case ignored
+  CHECK(s.run({"ticket", "list", "--search", "100%", "-q"}).out.empty());  // % is a character, not a wildcard
   CHECK(s.sql("SELECT count(*) FROM tickets").out == "1\n");
 }
 
