@@ -104,7 +104,7 @@ bool is_file_option(const std::string& name) {
 // Values from the store and the config for arguments that name something in them.
 std::vector<Candidate> dynamic_values(Runtime& rt, const std::string& group, const std::string& name) {
   std::vector<Candidate> out;
-  if ((group == "ticket" && name == "ref") || name == "for") {
+  if ((group == "ticket" && (name == "ref" || name == "to")) || name == "for") {
     ticket::repo::ListFilter f;
     f.sort = ticket::repo::SortKey::updated;
     f.limit = 500;
@@ -134,9 +134,10 @@ std::vector<Candidate> values_of(Runtime& rt, const CLI::App* at, const CLI::Opt
   if (!out.empty()) return out;
   const std::string name = o->nonpositional() ? (o->get_lnames().empty() ? o->get_snames().front() : o->get_lnames().front())
                                               : o->get_name();
-  if (is_file_option(name)) return {{k_files, {}}};
+  const std::string group = group_of(at);
+  if (is_file_option(name) && !(group == "ticket" && name == "to")) return {{k_files, {}}};  // ticket link --to: a ticket
   try {
-    return dynamic_values(rt, group_of(at), name);
+    return dynamic_values(rt, group, name);
   } catch (const std::exception&) {
     return {};  // no store, no account, no config: nothing to offer, never an error mid-typing
   }

@@ -66,6 +66,7 @@ TEST_CASE("completion offers ticket references and accounts from the store") {
   CHECK(refs == std::vector<std::string>{ref});
   CHECK(bash_offers(s, {"ticket", "ack", "INC"}) == std::vector<std::string>{ref});
   CHECK(bash_offers(s, {"ticket", "ack", "REQ"}).empty());
+  CHECK(bash_offers(s, {"ticket", "link", ref, "--to", ""}) == std::vector<std::string>{ref});
   must(s, {"account", "add", "li", "--role", "engineer"});
   const auto names = bash_offers(s, {"ticket", "assign", ref, ""});
   CHECK(offers(names, "li"));
