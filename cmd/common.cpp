@@ -36,6 +36,10 @@ std::vector<std::string> choices_of(const CLI::Option& option) {
   return core::split(type.substr(1, type.size() - 2), ',');
 }
 
+void check_choice(std::string_view what, const std::string& value, const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) model::throw_unknown(what, value, allowed);
+}
+
 void add_json_option(CLI::App* cmd, OutputOptions& o) {
   cmd->add_flag("--json", o.json, "Print JSON (stable keys); --json ref,status selects fields");
   cmd->add_option("--fields", o.fields, "Fields to keep in JSON output (comma-separated)")->group("");

@@ -27,6 +27,8 @@ CLI::Option* choices(CLI::Option* option, const Array& values) {
   return choices(option, std::vector<std::string>(values.begin(), values.end()));
 }
 std::vector<std::string> choices_of(const CLI::Option& option);
+// Error(usage) naming `what`, the value and the closest allowed one, unless `value` is allowed.
+void check_choice(std::string_view what, const std::string& value, const std::vector<std::string>& allowed);
 
 // `parent`'s subcommand `name`, or nullptr when the command line does not name it: then only
 // its name and description are registered (for help and "did you mean"), since building the

@@ -41,6 +41,7 @@ struct RunOptions {
   OutputOptions out;  // --json [FIELDS]: the same as --format json, with field selection
 };
 
+const std::vector<std::string> k_run_formats = {"table", "json", "nagios", "junit", "prometheus"};
 const output::Json k_run_sample{{"run", 0}, {"worst", ""}, {"results", nullptr}, {"tickets", nullptr}, {"record", nullptr}};
 
 std::vector<Check> select(const config::Config& cfg, const RunOptions& o) {
@@ -75,15 +76,14 @@ void add_run(CLI::App* group, Runtime& rt) {
   cmd->add_option("--tag", o->tag, "Only checks with this tag");
   cmd->add_option("-s,--system", o->system, "Only checks of this system");
   cmd->add_flag("--all", o->all, "Run every selected check, due or not");
-  choices(cmd->add_option("--format", o->format, "Output format (default table)"), std::vector<std::string>{"table", "json", "nagios", "junit", "prometheus"});
+  choices(cmd->add_option("--format", o->format, "Output format (default table)"), k_run_formats);
   cmd->add_flag("-q,--quiet", o->quiet, "Print nothing when every check is OK, only the others otherwise (cron)");
   cmd->add_flag("--record", o->record, "Also record the run as an inspection ticket (the monthly inspection)");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
     if (o->out.json) o->format = "json";
     output::check_fields(k_run_sample, chosen_fields(o->out));
-    const std::set<std::string> formats = {"table", "json", "nagios", "junit", "prometheus"};
-    if (!formats.contains(o->format)) model::throw_unknown("format", o->format, {formats.begin(), formats.end()});
+    check_choice("format", o->format, k_run_formats);
     const auto& cfg = rt.config();
     const auto selected = select(cfg, *o);
     if (cfg.checks.empty()) {

@@ -66,8 +66,7 @@ void add_report_command(CLI::App& app, Runtime& rt) {
       period = o->period.empty() ? report::default_period(rt.now()) : report::period_of(o->period);
     }
     if (o->out.json) o->format = "json";
-    if (std::find(k_report_formats.begin(), k_report_formats.end(), o->format) == k_report_formats.end())
-      model::throw_unknown("format", o->format, k_report_formats);
+    check_choice("format", o->format, k_report_formats);
     if (!o->section.empty() && o->format != "csv") throw Error(ErrorKind::usage, "--section is for --format csv");
     const std::optional<std::string> system = o->system.empty() ? std::nullopt : std::optional<std::string>(o->system);
     const auto r = rt.read("", [&](desk::Session& s) {

@@ -182,10 +182,11 @@ struct TransferOptions {
   OutputOptions out;
 };
 
+const std::vector<std::string> k_transfer_formats = {"jsonl", "csv"};
+
 ticket::TransferFormat transfer_format(const std::string& name) {
-  if (name == "jsonl") return ticket::TransferFormat::jsonl;
-  if (name == "csv") return ticket::TransferFormat::csv;
-  model::throw_unknown("format", name, {"jsonl", "csv"});
+  check_choice("format", name, k_transfer_formats);
+  return name == "csv" ? ticket::TransferFormat::csv : ticket::TransferFormat::jsonl;
 }
 
 void add_import(CLI::App* ticket, Runtime& rt) {
@@ -193,7 +194,7 @@ void add_import(CLI::App* ticket, Runtime& rt) {
   auto* cmd = add_command(ticket, rt, "import", "Import tickets from JSONL or CSV (all or none)");
   if (!cmd) return;
   cmd->add_option("file", o->file, "The file, or - for standard input")->required();
-  choices(cmd->add_option("--format", o->format, "The file's format (default: from the file name, or sniffed)"), std::vector<std::string>{"jsonl", "csv"});
+  choices(cmd->add_option("--format", o->format, "The file's format (default: from the file name, or sniffed)"), k_transfer_formats);
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
     const core::InputFile input(o->file);
@@ -219,7 +220,7 @@ void add_export(CLI::App* ticket, Runtime& rt) {
   auto* cmd = add_command(ticket, rt, "export", "Write tickets with their events as JSONL or CSV (every ticket unless filtered)");
   if (!cmd) return;
   add_filter_options(cmd, o->filter, "all");
-  choices(cmd->add_option("--format", o->format, "The format (default jsonl)"), std::vector<std::string>{"jsonl", "csv"});
+  choices(cmd->add_option("--format", o->format, "The format (default jsonl)"), k_transfer_formats);
   cmd->add_option("-o,--output", o->output, "Write to this file (0600, complete or not at all) instead of stdout");
   cmd->callback([&rt, o] {
     auto f = make_filter(rt, o->filter);

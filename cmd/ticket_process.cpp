@@ -28,6 +28,8 @@ struct ProcessOptions {
   OutputOptions out;
 };
 
+const std::vector<std::string> k_record_formats = {"text", "markdown", "html"};
+
 // A command on one ticket; null when the command line does not name it (see add_command).
 CLI::App* with_ref(CLI::App* parent, const Runtime& rt, const std::string& name, const std::string& help,
                    ProcessOptions& o) {
@@ -191,14 +193,14 @@ void add_record(CLI::App* ticket, Runtime& rt) {
   auto o = std::make_shared<ProcessOptions>();
   auto* cmd = with_ref(ticket, rt, "record", "Render the service record form (who, when, what, time spent, SLA outcome)", *o);
   if (!cmd) return;
-  choices(cmd->add_option("--format", o->format, "Output format (default text)"), std::vector<std::string>{"text", "markdown", "html"});
+  choices(cmd->add_option("--format", o->format, "Output format (default text)"), k_record_formats);
   cmd->add_option("-o,--output", o->output, "Write to this file (0600) instead of stdout");
   cmd->callback([&rt, o] {
     const auto ref = ticket::normalize_reference(o->ref);
-    ticket::RecordFormat format = ticket::RecordFormat::text;
-    if (o->format == "markdown") format = ticket::RecordFormat::markdown;
-    else if (o->format == "html") format = ticket::RecordFormat::html;
-    else if (o->format != "text") model::throw_unknown("format", o->format, {"text", "markdown", "html"});
+    check_choice("format", o->format, k_record_formats);
+    const auto format = o->format == "markdown" ? ticket::RecordFormat::markdown
+                        : o->format == "html"   ? ticket::RecordFormat::html
+                                                : ticket::RecordFormat::text;
     const auto text = rt.read("ticket.read", [&](desk::Session& s) {
       return ticket::render_record(ticket::service_record(s.db, s.config, ref, s.now), format);
     });
