@@ -135,6 +135,14 @@ void add_list_show(CLI::App* group, Runtime& rt) {
   });
 }
 
+output::Json verification_json(const backup::Verification& v) {
+  return output::Json{{"id", v.id}, {"ok", v.ok}, {"deep", v.deep}, {"detail", v.detail}};
+}
+
+output::Json prune_json(const backup::PruneDecision& d) {
+  return output::Json{{"id", d.backup.id}, {"target", d.backup.target}, {"keep", d.keep}, {"reasons", d.reasons}};
+}
+
 void add_verify(CLI::App* group, Runtime& rt) {
   auto o = std::make_shared<BackupOptions>();
   auto* cmd = group->add_subcommand("verify", "Check backups: the artifact's SHA-256, or with --deep a restore drill");
@@ -148,7 +156,7 @@ void add_verify(CLI::App* group, Runtime& rt) {
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
     // Fields are checked before any work, so a typo never follows a verification.
-    output::check_fields(output::Json{{"id", ""}, {"ok", true}, {"deep", true}, {"detail", ""}}, chosen_fields(o->out));
+    output::check_fields(verification_json({}), chosen_fields(o->out));
     if ((o->id.empty() ? 0 : 1) + o->latest + o->all != 1) throw Error(ErrorKind::usage, "give one of ID, --latest or --all");
     const auto& cfg = rt.config();
     const auto chosen = rt.read("backup.run", [&](desk::Session& s) {
@@ -178,7 +186,7 @@ void add_verify(CLI::App* group, Runtime& rt) {
       }();
       rt.write("backup.run", [&](desk::Session& s) { backup::record_verification(s, b, v); });
       failed = failed || !v.ok;
-      results.push_back({{"id", b.id}, {"ok", v.ok}, {"deep", v.deep}, {"detail", v.detail}});
+      results.push_back(verification_json(v));
       if (!o->out.json && (!o->quiet || !v.ok))
         (v.ok ? rt.out() : std::cerr) << fmt::format("{}: {} — {}\n", b.id, v.ok ? "OK" : "FAILED", v.detail);
     }
@@ -222,8 +230,7 @@ void add_prune(CLI::App* group, Runtime& rt) {
   cmd->add_flag("-q,--quiet", o->quiet, "Print nothing (cron)");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
-    output::check_fields(output::Json{{"id", ""}, {"target", ""}, {"keep", true}, {"reasons", output::Json::array()}},
-                         chosen_fields(o->out));
+    output::check_fields(prune_json({}), chosen_fields(o->out));
     const RunLock lock(rt.store_path(), "backup", "backup run or prune");
     const auto target = o->target.empty() ? std::nullopt : std::optional(o->target);
     const auto plan = rt.write("backup.run", [&](desk::Session& s) {
@@ -233,7 +240,7 @@ void add_prune(CLI::App* group, Runtime& rt) {
     });
     output::Json list = output::Json::array();
     for (const auto& d : plan)
-      list.push_back({{"id", d.backup.id}, {"target", d.backup.target}, {"keep", d.keep}, {"reasons", d.reasons}});
+      list.push_back(prune_json(d));
     if (o->out.json) {
       output::write_json(rt.out(), output::select_fields(list, chosen_fields(o->out)));
       return;
