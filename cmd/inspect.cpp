@@ -42,7 +42,18 @@ struct RunOptions {
 };
 
 const std::vector<std::string> k_run_formats = {"table", "json", "nagios", "junit", "prometheus"};
-const output::Json k_run_sample{{"run", 0}, {"worst", ""}, {"results", nullptr}, {"tickets", nullptr}, {"record", nullptr}};
+output::Json run_json(const inspect::RunRecord& rec, const std::vector<inspect::Result>& results) {
+  output::Json list = output::Json::array();
+  for (const auto& r : results) list.push_back(inspect::to_json(r));
+  output::Json tickets = output::Json::array();
+  for (const auto& t : rec.tickets)
+    tickets.push_back({{"check", t.check}, {"ref", t.ref.empty() ? output::Json(nullptr) : output::Json(t.ref)}, {"action", t.action}});
+  return output::Json{{"run", rec.run_id},
+                      {"worst", core::to_lower(inspect::state_name(rec.worst))},
+                      {"results", list},
+                      {"tickets", tickets},
+                      {"record", rec.record_ref ? output::Json(*rec.record_ref) : output::Json(nullptr)}};
+}
 
 std::vector<Check> select(const config::Config& cfg, const RunOptions& o) {
   std::vector<std::string> known;
@@ -82,7 +93,7 @@ void add_run(CLI::App* group, Runtime& rt) {
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
     if (o->out.json) o->format = "json";
-    output::check_fields(k_run_sample, chosen_fields(o->out));
+    output::check_fields(run_json({}, {}), chosen_fields(o->out));
     check_choice("format", o->format, k_run_formats);
     const auto& cfg = rt.config();
     const auto selected = select(cfg, *o);
@@ -115,16 +126,7 @@ void add_run(CLI::App* group, Runtime& rt) {
     rt.exit_code = static_cast<int>(rec.worst);
     const bool all_ok = rec.worst == inspect::State::ok;
     if (o->format == "json") {
-      output::Json list = output::Json::array();
-      for (const auto& r : results) list.push_back(inspect::to_json(r));
-      output::Json tickets = output::Json::array();
-      for (const auto& t : rec.tickets) tickets.push_back({{"check", t.check}, {"ref", t.ref.empty() ? output::Json(nullptr) : output::Json(t.ref)}, {"action", t.action}});
-      const output::Json j{{"run", rec.run_id},
-                           {"worst", core::to_lower(inspect::state_name(rec.worst))},
-                           {"results", list},
-                           {"tickets", tickets},
-                           {"record", rec.record_ref ? output::Json(*rec.record_ref) : output::Json(nullptr)}};
-      output::write_json(rt.out(), output::select_fields(j, chosen_fields(o->out)));
+      output::write_json(rt.out(), output::select_fields(run_json(rec, results), chosen_fields(o->out)));
     } else if (o->format == "nagios") {
       rt.out() << inspect::to_nagios(results);
     } else if (o->format == "junit") {
