@@ -150,7 +150,7 @@ Measurement sqlite(const config::Config::Check& c) {
   struct stat st {};
   if (::stat(c.path.c_str(), &st) != 0) return failed(State::critical, fmt::format("{}: {}", c.path, std::strerror(errno)));
   try {
-    store::Db db(c.path, store::Mode::read_only, std::chrono::milliseconds(2000));
+    store::SqliteDb db(c.path, store::Mode::read_only, std::chrono::milliseconds(2000));
     db.exec("PRAGMA query_only = ON");
     Measurement m;
     if (c.integrity != "none") {

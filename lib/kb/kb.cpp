@@ -67,7 +67,8 @@ std::vector<Hit> run_search(store::Db& db, const std::vector<std::string>& terms
   std::vector<std::string> long_terms, short_terms;
   for (const auto& t : terms) (codepoints(t) >= 3 ? long_terms : short_terms).push_back(t);
   std::vector<Hit> hits;
-  if (!long_terms.empty() && (any || short_terms.empty())) {
+  const bool fts = db.backend() == store::Backend::sqlite;
+  if (fts && !long_terms.empty() && (any || short_terms.empty())) {
     std::vector<std::string> quoted;
     for (const auto& t : long_terms) quoted.push_back(quote(t));
     const std::string match = core::join(quoted, any ? " OR " : " ");
@@ -79,9 +80,11 @@ std::vector<Hit> run_search(store::Db& db, const std::vector<std::string>& terms
     while (q.next()) hits.push_back({read(q), -q.real(12)});
     return hits;
   }
-  // Terms too short for the trigram index: a plain scan (the knowledge base is small).
-  std::string where;
-  std::vector<store::Param> params;
+  // Terms too short for the trigram index, or no index (PostgreSQL): a plain scan (the
+  // knowledge base is small). Without the index, matches rank by where the words stand, with
+  // the weights bm25 gives the columns (title 10, symptoms 5, cause and fix 3, tags 2).
+  std::string where, rank;
+  std::vector<store::Param> params, rank_params;
   for (const auto& t : terms) {
     where += where.empty() ? "" : (any ? " OR " : " AND ");
     where += "lower(a.title || ' ' || a.symptoms || ' ' || a.cause || ' ' || a.fix || ' ' || a.tags) LIKE lower(?) ESCAPE '\\'";
@@ -91,12 +94,21 @@ std::vector<Hit> run_search(store::Db& db, const std::vector<std::string>& terms
       literal += c;
     }
     params.emplace_back("%" + literal + "%");
+    if (!fts) {
+      for (const auto& [column, weight] : {std::pair{"title", 10}, {"symptoms", 5}, {"cause", 3}, {"fix", 3}, {"tags", 2}}) {
+        rank += fmt::format("{}CASE WHEN lower(a.{}) LIKE lower(?) ESCAPE '\\' THEN {} ELSE 0 END", rank.empty() ? "" : " + ",
+                            column, weight);
+        rank_params.emplace_back("%" + literal + "%");
+      }
+    }
   }
-  params.emplace_back(static_cast<std::int64_t>(limit));
-  auto q = db.query_with(fmt::format("SELECT {} FROM kb_articles a WHERE {} ORDER BY a.updated_at DESC LIMIT ?",
-                                     k_columns, where.empty() ? "1 = 0" : where),
-                         params);
-  while (q.next()) hits.push_back({read(q), 1.0});
+  if (rank.empty()) rank = "1";
+  rank_params.insert(rank_params.end(), params.begin(), params.end());
+  rank_params.emplace_back(static_cast<std::int64_t>(limit));
+  auto q = db.query_with(fmt::format("SELECT {}, {} AS rank FROM kb_articles a WHERE {} ORDER BY rank DESC, a.updated_at DESC LIMIT ?",
+                                     k_columns, rank, where.empty() ? "1 = 0" : where),
+                         rank_params);
+  while (q.next()) hits.push_back({read(q), q.real(12)});
   return hits;
 }
 

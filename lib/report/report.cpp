@@ -326,7 +326,8 @@ Report build(store::Db& db, const config::Config& config, const core::Period& pe
                            params({period.start, period.end}, scope));
     u.next();
     r.unsigned_records = u.int64(0);
-    auto s = db.query_with("SELECT count(*), avg(json_extract(e.data, '$.score')), sum(CASE WHEN json_extract(e.data, '$.score') <= 2 THEN 1 ELSE 0 END) "
+    const auto score = store::json_number(db, "e.data", "score");
+    auto s = db.query_with("SELECT count(*), avg(" + score + "), sum(CASE WHEN " + score + " <= 2 THEN 1 ELSE 0 END) "
                            "FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.kind = 'survey' AND e.at >= ? AND e.at < ? "
                            "AND e.id = (SELECT max(x.id) FROM ticket_events x WHERE x.ticket_id = e.ticket_id AND x.kind = 'survey')" +
                                scope.clause(),

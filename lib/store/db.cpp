@@ -10,16 +10,9 @@
 
 namespace opsdesk::store {
 
-struct Db::Cached {
-  std::unique_ptr<SQLite::Statement> stmt;
-  bool in_use = false;
-};
+// ---- the backend-neutral part: cursors and the statement cache
 
-Query::Query(Db& db, SQLite::Statement& stmt, bool* in_use) : m_db(&db), m_stmt(&stmt), m_in_use(in_use) {}
-
-Query::Query(Query&& other) noexcept : m_db(other.m_db), m_stmt(other.m_stmt), m_in_use(other.m_in_use) {
-  other.m_stmt = nullptr;
-}
+Query::Query(Query&& other) noexcept : m_stmt(other.m_stmt), m_in_use(other.m_in_use) { other.m_stmt = nullptr; }
 
 Query::~Query() {
   if (!m_stmt) return;
@@ -27,30 +20,10 @@ Query::~Query() {
     delete m_stmt;
     return;
   }
-  try {
-    m_stmt->reset();
-    m_stmt->clearBindings();
-  } catch (...) {
-    // A failed step already reported its error; reset repeats it.
-  }
+  m_stmt->reset();
   *m_in_use = false;
 }
 
-bool Query::next() {
-  try {
-    return m_stmt->executeStep();
-  } catch (...) {
-    m_db->translate_current_exception("query the store");
-  }
-}
-
-std::int64_t Query::int64(int col) const { return m_stmt->getColumn(col).getInt64(); }
-double Query::real(int col) const { return m_stmt->getColumn(col).getDouble(); }
-std::string Query::text(int col) const {
-  const auto column = m_stmt->getColumn(col);
-  return std::string(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes()));
-}
-bool Query::is_null(int col) const { return m_stmt->isColumnNull(col); }
 std::optional<std::string> Query::opt_text(int col) const {
   if (is_null(col)) return std::nullopt;
   return text(col);
@@ -60,16 +33,87 @@ std::optional<std::int64_t> Query::opt_int64(int col) const {
   return int64(col);
 }
 
-void Query::bind(int index, std::nullptr_t) { m_stmt->bind(index); }
-void Query::bind(int index, std::int64_t value) { m_stmt->bind(index, static_cast<int64_t>(value)); }
-void Query::bind(int index, double value) { m_stmt->bind(index, value); }
-void Query::bind(int index, std::string_view value) {
-  // As text (the pointer-and-size overload would bind a blob); SQLite keeps its own copy.
-  m_stmt->bind(index, std::string(value));
+Db::~Db() = default;
+
+Query Db::query_with(std::string_view sql, const std::vector<Param>& params) {
+  Query q = prepare(sql);
+  int i = 0;
+  for (const auto& p : params) std::visit([&](const auto& v) { bind_one(q, ++i, v); }, p);
+  return q;
 }
 
-Db::Db(const std::filesystem::path& path, Mode mode, std::chrono::milliseconds busy_timeout)
-    : m_path(path), m_mode(mode) {
+Query Db::prepare(std::string_view sql) {
+  auto it = m_cache.find(std::string(sql));
+  if (it == m_cache.end()) {
+    auto cached = std::make_unique<Cached>();
+    cached->stmt = compile(sql);
+    it = m_cache.emplace(std::string(sql), std::move(cached)).first;
+  }
+  Cached& c = *it->second;
+  if (c.in_use) return Query(*compile(sql).release(), nullptr);  // nested use of the same SQL: a one-off
+  c.in_use = true;
+  return Query(*c.stmt, &c.in_use);
+}
+
+std::string Db::returning_id(std::string_view sql) {
+  auto it = m_returning.find(std::string(sql));
+  if (it == m_returning.end()) it = m_returning.emplace(std::string(sql), std::string(sql) + " RETURNING id").first;
+  return it->second;
+}
+
+// ---- SQLite
+
+namespace {
+
+class SqliteStatement final : public Statement {
+ public:
+  SqliteStatement(SqliteDb& db, SQLite::Database& handle, std::string_view sql) : m_db(db) {
+    try {
+      m_stmt = std::make_unique<SQLite::Statement>(handle, std::string(sql));
+    } catch (...) {
+      m_db.translate_current_exception("prepare a query");
+    }
+  }
+
+  bool step() override {
+    try {
+      return m_stmt->executeStep();
+    } catch (...) {
+      m_db.translate_current_exception("query the store");
+    }
+  }
+  void reset() noexcept override {
+    try {
+      m_stmt->reset();
+      m_stmt->clearBindings();
+    } catch (...) {
+      // A failed step already reported its error; reset repeats it.
+    }
+  }
+  void bind(int index, std::nullptr_t) override { m_stmt->bind(index); }
+  void bind(int index, std::int64_t value) override { m_stmt->bind(index, static_cast<int64_t>(value)); }
+  void bind(int index, double value) override { m_stmt->bind(index, value); }
+  void bind(int index, std::string_view value) override {
+    // As text (the pointer-and-size overload would bind a blob); SQLite keeps its own copy.
+    m_stmt->bind(index, std::string(value));
+  }
+  std::int64_t int64(int col) const override { return m_stmt->getColumn(col).getInt64(); }
+  double real(int col) const override { return m_stmt->getColumn(col).getDouble(); }
+  std::string text(int col) const override {
+    const auto column = m_stmt->getColumn(col);
+    return std::string(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes()));
+  }
+  bool is_null(int col) const override { return m_stmt->isColumnNull(col); }
+
+ private:
+  SqliteDb& m_db;
+  std::unique_ptr<SQLite::Statement> m_stmt;
+};
+
+}  // namespace
+
+SqliteDb::SqliteDb(const std::filesystem::path& path, Mode mode, std::chrono::milliseconds busy_timeout)
+    : Db(path, mode) {
   // One connection per thread (SQLITE_OPEN_NOMUTEX): SQLite's own locking is not needed.
   const int flags = (mode == Mode::read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
                     SQLite::OPEN_NOMUTEX;
@@ -80,20 +124,15 @@ Db::Db(const std::filesystem::path& path, Mode mode, std::chrono::milliseconds b
   }
 }
 
-Db::~Db() {
-  m_cache.clear();  // statements must be finalized before the database closes
+SqliteDb::~SqliteDb() { clear_cache(); }
+
+SQLite::Database& SqliteDb::sqlite() { return *m_db; }
+
+std::unique_ptr<Statement> SqliteDb::compile(std::string_view sql) {
+  return std::make_unique<SqliteStatement>(*this, *m_db, sql);
 }
 
-SQLite::Database& Db::sqlite() { return *m_db; }
-
-Query Db::query_with(std::string_view sql, const std::vector<Param>& params) {
-  Query q = prepare(sql);
-  int i = 0;
-  for (const auto& p : params) std::visit([&](const auto& v) { bind_one(q, ++i, v); }, p);
-  return q;
-}
-
-void Db::exec(std::string_view sql) {
+void SqliteDb::exec(std::string_view sql) {
   try {
     m_db->exec(std::string(sql));
   } catch (...) {
@@ -101,37 +140,25 @@ void Db::exec(std::string_view sql) {
   }
 }
 
-std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db->getHandle()); }
-std::int64_t Db::changes() const { return sqlite3_changes64(m_db->getHandle()); }
+std::int64_t SqliteDb::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db->getHandle()); }
+std::int64_t SqliteDb::changes() const { return sqlite3_changes64(m_db->getHandle()); }
 
-
-Query Db::prepare(std::string_view sql) {
+void SqliteDb::begin(bool write) { exec(write ? "BEGIN IMMEDIATE" : "BEGIN"); }
+void SqliteDb::commit() { exec("COMMIT"); }
+void SqliteDb::rollback() noexcept {
   try {
-    auto it = m_cache.find(std::string(sql));
-    if (it == m_cache.end()) {
-      auto cached = std::make_unique<Cached>();
-      cached->stmt = std::make_unique<SQLite::Statement>(*m_db, std::string(sql));
-      it = m_cache.emplace(std::string(sql), std::move(cached)).first;
-    }
-    Cached& c = *it->second;
-    if (c.in_use) {  // nested use of the same SQL: a one-off statement
-      return Query(*this, *new SQLite::Statement(*m_db, std::string(sql)), nullptr);
-    }
-    c.in_use = true;
-    return Query(*this, *c.stmt, &c.in_use);
-  } catch (const opsdesk::Error&) {
-    throw;
+    exec("ROLLBACK");
   } catch (...) {
-    translate_current_exception("prepare a query");
+    // Nothing more to do: SQLite rolls back an open transaction when the connection closes.
   }
 }
 
-void Db::translate_current_exception(std::string_view doing) const {
+void SqliteDb::translate_current_exception(std::string_view doing) const {
   try {
     throw;
   } catch (const SQLite::Exception& e) {
     const int code = e.getErrorCode() & 0xff;
-    const std::string where = m_path.string();
+    const std::string where = path().string();
     switch (code) {
       case SQLITE_BUSY:
       case SQLITE_LOCKED:
@@ -157,20 +184,18 @@ void Db::translate_current_exception(std::string_view doing) const {
   }
 }
 
-Transaction::Transaction(Db& db, bool write) : m_db(db) { m_db.exec(write ? "BEGIN IMMEDIATE" : "BEGIN"); }
+}  // namespace opsdesk::store
 
-Transaction::~Transaction() {
-  if (!m_active) return;
-  try {
-    m_db.exec("ROLLBACK");
-  } catch (...) {
-    // Nothing more to do: SQLite rolls back an open transaction when the connection closes.
-  }
+namespace opsdesk::store {
+
+std::string json_number(const Db& db, std::string_view column, std::string_view key) {
+  if (db.backend() == Backend::postgres) return fmt::format("CAST(({}::jsonb ->> '{}') AS DOUBLE PRECISION)", column, key);
+  return fmt::format("json_extract({}, '$.{}')", column, key);
 }
 
-void Transaction::commit() {
-  m_db.exec("COMMIT");
-  m_active = false;
+std::string json_text(const Db& db, std::string_view column, std::string_view key) {
+  if (db.backend() == Backend::postgres) return fmt::format("({}::jsonb ->> '{}')", column, key);
+  return fmt::format("json_extract({}, '$.{}')", column, key);
 }
 
 }  // namespace opsdesk::store

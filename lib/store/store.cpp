@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "store/postgres.hpp"
 
 namespace opsdesk::store {
 
@@ -15,20 +16,40 @@ namespace {
 
 constexpr std::int64_t k_application_id = 0x4f505344;  // "OPSD"
 
-int user_version(Db& db) { return static_cast<int>(db.one_int("PRAGMA user_version").value_or(0)); }
+// What a database says of itself: whose it is (application id), whether it holds anything,
+// and which schema. SQLite keeps the first and last in its header (PRAGMAs); PostgreSQL in a
+// table of ours, opsdesk_meta. One statement, so that a writer committing a new store between
+// two reads cannot make it look like a foreign database with tables but no id.
+struct Identity {
+  std::int64_t application_id = 0;
+  std::int64_t tables = 0;
+  int version = 0;
+};
 
-// Whose file is it? One statement, so that a writer committing a new store between two
-// reads cannot make it look like a foreign database with tables but no id.
-void check_is_store(Db& db) {
-  auto q = db.query("SELECT (SELECT application_id FROM pragma_application_id), (SELECT count(*) FROM sqlite_schema)");
-  q.next();
-  const auto app = q.int64(0);
-  const auto tables = q.int64(1);
-  if (app == k_application_id) return;
-  if (app != 0 || tables > 0)
+Identity identify(Db& db) {
+  if (db.backend() == Backend::sqlite) {
+    auto q = db.query("SELECT (SELECT application_id FROM pragma_application_id), (SELECT count(*) FROM sqlite_schema), "
+                      "(SELECT user_version FROM pragma_user_version)");
+    q.next();
+    return {q.int64(0), q.int64(1), static_cast<int>(q.int64(2))};
+  }
+  const bool has_meta = db.one_int("SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+                                   "AND tablename = 'opsdesk_meta'") > 0;
+  Identity id;
+  id.tables = db.one_int("SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()").value_or(0);
+  if (has_meta) {
+    id.application_id = std::stoll(db.one_text("SELECT value FROM opsdesk_meta WHERE key = 'application_id'").value_or("0"));
+    id.version = std::stoi(db.one_text("SELECT value FROM opsdesk_meta WHERE key = 'schema_version'").value_or("0"));
+  }
+  return id;
+}
+
+void check_is_store(Db& db, const Identity& id) {
+  if (id.application_id == k_application_id) return;
+  if (id.application_id != 0 || id.tables > 0)
     throw Error(ErrorKind::data,
-                fmt::format("{} is not an opsdesk store (it is some other SQLite database); choose another --db",
-                            db.path().string()));
+                fmt::format("{} is not an opsdesk store (it is some other {} database); choose another --db",
+                            db.path().string(), db.backend() == Backend::sqlite ? "SQLite" : "PostgreSQL"));
 }
 
 void check_not_newer(Db& db, int version) {
@@ -60,32 +81,66 @@ void use_wal(Db& db, std::chrono::milliseconds busy_timeout) {
   }
 }
 
+void write_identity(Db& db) {
+  if (db.backend() == Backend::sqlite) {
+    db.exec(fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", k_application_id, schema_version()));
+    return;
+  }
+  db.exec("CREATE TABLE IF NOT EXISTS opsdesk_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  db.run("INSERT INTO opsdesk_meta (key, value) VALUES ('application_id', ?), ('schema_version', ?) "
+         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+         std::to_string(k_application_id), std::to_string(schema_version()));
+}
+
 // Bring the schema to the current version in one write transaction. Several processes may
 // race here on a new store; the version is read again once the write lock is held.
 void migrate(Db& db) {
   Transaction tx(db, true);
-  check_is_store(db);
-  const int from = user_version(db);
-  check_not_newer(db, from);
-  if (from == schema_version()) return;
-  const auto scripts = migrations();
-  for (auto i = static_cast<std::size_t>(from); i < scripts.size(); ++i) db.exec(scripts[i]);
-  db.exec(fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", k_application_id, schema_version()));
+  const auto id = identify(db);
+  check_is_store(db, id);
+  check_not_newer(db, id.version);
+  if (id.version == schema_version()) return;
+  for (auto i = static_cast<std::size_t>(id.version); i < static_cast<std::size_t>(schema_version()); ++i)
+    db.exec(migration_script(i, db.backend()));
+  write_identity(db);
   tx.commit();
 }
 
 std::unique_ptr<Db> open_memory() {
-  auto db = std::make_unique<Db>(":memory:", Mode::read_write, std::chrono::milliseconds(0));
+  auto db = std::make_unique<SqliteDb>(":memory:", Mode::read_write, std::chrono::milliseconds(0));
   db->exec("PRAGMA foreign_keys = ON");
   migrate(*db);
   return db;
 }
 
+std::unique_ptr<Db> connect(const StoreOptions& options, Mode mode) {
+  return std::make_unique<PgDb>(options.path.string(), mode, options.busy_timeout, options.password_file);
+}
+
+std::unique_ptr<Db> open_postgres(const StoreOptions& options) {
+  auto db = connect(options, options.write ? Mode::read_write : Mode::read_only);
+  const auto id = identify(*db);
+  check_is_store(*db, id);
+  check_not_newer(*db, id.version);
+  if (id.version == schema_version()) return db;
+  if (options.write) {
+    migrate(*db);
+    return db;
+  }
+  if (id.version == 0) return open_memory();  // an empty database: nothing yet
+  {
+    auto writer = connect(options, Mode::read_write);
+    migrate(*writer);
+  }
+  return db;
+}
+
 }  // namespace
 
-int schema_version() { return static_cast<int>(migrations().size()); }
+int stored_schema_version(Db& db) { return identify(db).version; }
 
 std::unique_ptr<Db> open_store(const StoreOptions& options) {
+  if (is_postgres_url(options.path.string())) return open_postgres(options);
   std::error_code ec;
   const bool exists = std::filesystem::exists(options.path, ec);
   if (!options.write && !exists) return open_memory();
@@ -93,27 +148,27 @@ std::unique_ptr<Db> open_store(const StoreOptions& options) {
     core::make_private_dirs(options.path.parent_path());
     core::create_private_file(options.path);
   }
-  auto db = std::make_unique<Db>(options.path, options.write ? Mode::read_write : Mode::read_only,
-                                 options.busy_timeout);
+  std::unique_ptr<Db> db = std::make_unique<SqliteDb>(options.path, options.write ? Mode::read_write : Mode::read_only,
+                                                      options.busy_timeout);
   set_session_pragmas(*db);
   // Whose file, and which schema, before anything is written to it.
-  check_is_store(*db);
-  const int version = user_version(*db);
-  check_not_newer(*db, version);
+  const auto id = identify(*db);
+  check_is_store(*db, id);
+  check_not_newer(*db, id.version);
   if (options.write) use_wal(*db, options.busy_timeout);
-  if (version == schema_version()) return db;
+  if (id.version == schema_version()) return db;
   if (options.write) {
     migrate(*db);
     return db;
   }
   // A reader of an older store: migrate with a writer first, then read.
   {
-    Db writer(options.path, Mode::read_write, options.busy_timeout);
+    SqliteDb writer(options.path, Mode::read_write, options.busy_timeout);
     set_session_pragmas(writer);
     use_wal(writer, options.busy_timeout);
     migrate(writer);
   }
-  db = std::make_unique<Db>(options.path, Mode::read_only, options.busy_timeout);
+  db = std::make_unique<SqliteDb>(options.path, Mode::read_only, options.busy_timeout);
   set_session_pragmas(*db);
   return db;
 }

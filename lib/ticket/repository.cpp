@@ -77,7 +77,7 @@ std::string in_list(const std::vector<E>& values) {
 }
 
 // The WHERE and ORDER BY of a list query (enum names are fixed words and inlined).
-std::string list_sql(const ListFilter& f, std::vector<store::Param>& params, bool by_id) {
+std::string list_sql(const store::Db& db, const ListFilter& f, std::vector<store::Param>& params, bool by_id) {
   std::string sql = fmt::format("SELECT {} FROM tickets WHERE 1 = 1", k_columns);
   if (f.open_only) sql += fmt::format(" AND {}", k_open_condition);
   if (!f.statuses.empty()) sql += fmt::format(" AND status IN ({})", in_list(f.statuses));
@@ -118,13 +118,15 @@ std::string list_sql(const ListFilter& f, std::vector<store::Param>& params, boo
   }
   if (f.unsigned_only) {
     // A party's signature counts while nothing in the record changed after it.
-    constexpr std::string_view k_signed =
-        "EXISTS (SELECT 1 FROM ticket_events s WHERE s.ticket_id = tickets.id AND s.kind = 'signed' "
-        "AND json_extract(s.data, '$.party') = '{}' AND NOT EXISTS (SELECT 1 FROM ticket_events x "
-        "WHERE x.ticket_id = tickets.id AND x.id > s.id AND x.kind IN ('comment', 'work', 'updated', 'resolved', "
-        "'reopened', 'assigned', 'acknowledged')))";
-    sql += fmt::format(" AND status IN ('resolved', 'closed') AND NOT ({} AND {})", fmt::format(k_signed, "engineer"),
-                       fmt::format(k_signed, "customer"));
+    const auto k_signed = [&](std::string_view party) {
+      return fmt::format("EXISTS (SELECT 1 FROM ticket_events s WHERE s.ticket_id = tickets.id AND s.kind = 'signed' "
+                         "AND {} = '{}' AND NOT EXISTS (SELECT 1 FROM ticket_events x "
+                         "WHERE x.ticket_id = tickets.id AND x.id > s.id AND x.kind IN ('comment', 'work', 'updated', "
+                         "'resolved', 'reopened', 'assigned', 'acknowledged')))",
+                         store::json_text(db, "s.data", "party"), party);
+    };
+    sql += fmt::format(" AND status IN ('resolved', 'closed') AND NOT ({} AND {})", k_signed("engineer"),
+                       k_signed("customer"));
   }
   if (f.since) {
     sql += " AND created_at >= ?";
@@ -224,8 +226,8 @@ std::optional<core::Timestamp> last_status_change(store::Db& db, std::int64_t ti
 
 core::Seconds work_logged(store::Db& db, std::int64_t ticket_id) {
   return db
-      .one_int("SELECT coalesce(sum(json_extract(data, '$.seconds')), 0) FROM ticket_events "
-               "WHERE ticket_id = ? AND kind = 'work'",
+      .one_int(fmt::format("SELECT coalesce(sum({}), 0) FROM ticket_events WHERE ticket_id = ? AND kind = 'work'",
+                           store::json_number(db, "data", "seconds")),
                ticket_id)
       .value_or(0);
 }
@@ -268,7 +270,7 @@ std::vector<Link> links(store::Db& db, std::int64_t ticket_id) {
 
 std::vector<Ticket> list(store::Db& db, const ListFilter& filter) {
   std::vector<store::Param> params;
-  const std::string sql = list_sql(filter, params, false);
+  const std::string sql = list_sql(db, filter, params, false);
   std::vector<Ticket> out;
   auto q = db.query_with(sql, params);
   while (q.next()) out.push_back(read_ticket(q));
@@ -277,7 +279,7 @@ std::vector<Ticket> list(store::Db& db, const ListFilter& filter) {
 
 void for_each(store::Db& db, const ListFilter& filter, const std::function<void(const Ticket&)>& visit) {
   std::vector<store::Param> params;
-  const std::string sql = list_sql(filter, params, true);
+  const std::string sql = list_sql(db, filter, params, true);
   auto q = db.query_with(sql, params);
   while (q.next()) visit(read_ticket(q));
 }

@@ -380,7 +380,7 @@ ImportResult import_tickets(const desk::Session& s, std::string_view text, std::
                             TransferFormat format) {
   // A large import touches many index pages; a bigger page cache keeps them in memory
   // instead of spilling to the WAL mid-transaction.
-  s.db.exec("PRAGMA cache_size = -262144");
+  if (s.db.backend() == store::Backend::sqlite) s.db.exec("PRAGMA cache_size = -262144");
   Importer importer(s, origin);
   if (format == TransferFormat::jsonl) {
     std::size_t line = 0;

@@ -37,7 +37,7 @@ using Counts = std::vector<std::pair<std::string, std::int64_t>>;
 // A WAL database whose invariant is count(items) = totals.n: each commit adds rows and the
 // total together, so a copy that is not one consistent state breaks it.
 void make_database(const fs::path& path, int rows, int page_size = 4096, bool wal = true) {
-  store::Db db(path, store::Mode::read_write, milliseconds(5000));
+  store::SqliteDb db(path, store::Mode::read_write, milliseconds(5000));
   db.exec("PRAGMA page_size = " + std::to_string(page_size));
   if (wal) db.exec("PRAGMA journal_mode = WAL");
   db.exec(R"sql(
@@ -72,7 +72,7 @@ class Writer {
  private:
   void run() {
     try {
-      store::Db db(m_path, store::Mode::read_write, milliseconds(5000));
+      store::SqliteDb db(m_path, store::Mode::read_write, milliseconds(5000));
       while (!m_stop) {
         store::Transaction tx(db, true);
         for (int i = 0; i < 5; ++i) db.run("INSERT INTO items (payload) VALUES (hex(randomblob(200)))");
@@ -128,7 +128,7 @@ void check_copy(const Snapshot& s, const fs::path& copy, std::int64_t at_least_r
   CHECK(facts.page_size == s.facts.page_size);
   CHECK(facts.schema_sha256 == s.facts.schema_sha256);
   CHECK(facts.row_counts == s.facts.row_counts);
-  store::Db db(copy, store::Mode::read_only, milliseconds(1000));
+  store::SqliteDb db(copy, store::Mode::read_only, milliseconds(1000));
   const auto items = db.one_int("SELECT count(*) FROM items").value_or(-1);
   CHECK(items >= at_least_rows);
   CHECK(db.one_int("SELECT n FROM totals") == items);  // one consistent state
@@ -179,7 +179,7 @@ TEST_CASE("backup::snapshot_sqlite of a WAL database while another connection co
   CHECK(writer.commits() >= commits_before + 10);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
   // The last copy is behind the live database, never ahead of it.
-  store::Db live(path, store::Mode::read_only, milliseconds(1000));
+  store::SqliteDb live(path, store::Mode::read_only, milliseconds(1000));
   CHECK(live.one_int("SELECT count(*) FROM items").value_or(0) >= rows_seen);
   CHECK(live.one_int("SELECT count(*) FROM items") == live.one_int("SELECT n FROM totals"));
 }
@@ -223,7 +223,7 @@ TEST_CASE("backup::snapshot_sqlite, failures") {
   SUBCASE("a rollback-journal database locked by a writer for longer than the timeout") {
     const auto path = dir / "locked.db";
     make_database(path, 100, 4096, false);
-    store::Db holder(path, store::Mode::read_write, milliseconds(1000));
+    store::SqliteDb holder(path, store::Mode::read_write, milliseconds(1000));
     holder.exec("BEGIN EXCLUSIVE");
     holder.run("UPDATE totals SET n = n");
     const auto start = std::chrono::steady_clock::now();
@@ -245,11 +245,11 @@ TEST_CASE("backup::copy_sqlite") {
   const auto to = dir / "to.db";
   make_database(from, 300);
   {
-    store::Db other(to, store::Mode::read_write, milliseconds(1000));
+    store::SqliteDb other(to, store::Mode::read_write, milliseconds(1000));
     other.exec("PRAGMA journal_mode = WAL; CREATE TABLE unrelated (a, b); INSERT INTO unrelated VALUES (1, 2);");
   }
   SUBCASE("replaces the content of a live database; its open connections see the new content") {
-    store::Db reader(to, store::Mode::read_only, milliseconds(1000));
+    store::SqliteDb reader(to, store::Mode::read_only, milliseconds(1000));
     CHECK(reader.one_int("SELECT count(*) FROM unrelated") == 1);
     backup::copy_sqlite(from, to, 5);
     const auto a = backup::sqlite_facts(from);
@@ -263,7 +263,7 @@ TEST_CASE("backup::copy_sqlite") {
     CHECK(backup::integrity_problems(to).empty());
   }
   SUBCASE("waits for a writer, and gives up after the timeout") {
-    store::Db holder(to, store::Mode::read_write, milliseconds(1000));
+    store::SqliteDb holder(to, store::Mode::read_write, milliseconds(1000));
     holder.exec("BEGIN IMMEDIATE");
     const auto start = std::chrono::steady_clock::now();
     const auto e = thrown([&] { backup::copy_sqlite(from, to, 1); });
@@ -288,7 +288,7 @@ TEST_CASE("backup::sqlite_facts and integrity_problems") {
   const auto f = backup::sqlite_facts(path);
   CHECK(f.page_size == 4096);
   CHECK(f.row_counts == Counts{{"items", 50}, {"totals", 1}, {"we\"ird", 2}});
-  store::Db db(path, store::Mode::read_write, milliseconds(1000));
+  store::SqliteDb db(path, store::Mode::read_write, milliseconds(1000));
   CHECK(f.schema_sha256 == schema_sha256_of(db));
   CHECK(f.page_count == db.one_int("PRAGMA page_count"));
   db.exec("CREATE TABLE later (x)");

@@ -59,7 +59,7 @@ void set_mtime(const std::filesystem::path& p, core::Timestamp t) {
 
 // A database of `rows` rows of 300 bytes each: many pages.
 void make_db(const std::filesystem::path& path, int rows) {
-  store::Db db(path, store::Mode::read_write, std::chrono::milliseconds(1000));
+  store::SqliteDb db(path, store::Mode::read_write, std::chrono::milliseconds(1000));
   db.exec("PRAGMA page_size = 4096; CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)");
   db.exec("BEGIN");
   for (int i = 0; i < rows; ++i) db.run("INSERT INTO t (payload) VALUES (?)", std::string(300, static_cast<char>('a' + i % 26)));
@@ -370,7 +370,7 @@ TEST_CASE("inspect::measure, sqlite") {
   }
   SUBCASE("free pages") {
     {
-      store::Db db(path, store::Mode::read_write, std::chrono::milliseconds(1000));
+      store::SqliteDb db(path, store::Mode::read_write, std::chrono::milliseconds(1000));
       db.exec("DELETE FROM t WHERE id > 500");
     }
     c.metric = "freelist_ratio";
@@ -385,13 +385,13 @@ TEST_CASE("inspect::measure, sqlite") {
     c.query = "DELETE FROM t RETURNING 1";
     c.metric = "value";
     CHECK(judge(c, measure(c, at(0))).state != State::ok);
-    store::Db db(path, store::Mode::read_only, std::chrono::milliseconds(1000));
+    store::SqliteDb db(path, store::Mode::read_only, std::chrono::milliseconds(1000));
     CHECK(db.one_int("SELECT count(*) FROM t") == 2000);
   }
   SUBCASE("a corrupted b-tree page is CRITICAL") {
     std::int64_t pages = 0;
     {
-      store::Db db(path, store::Mode::read_only, std::chrono::milliseconds(1000));
+      store::SqliteDb db(path, store::Mode::read_only, std::chrono::milliseconds(1000));
       pages = db.one_int("PRAGMA page_count").value_or(0);
     }
     REQUIRE(pages > 50);
