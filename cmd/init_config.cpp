@@ -25,14 +25,29 @@ void add_init_command(CLI::App& app, Runtime& rt) {
                               where.path.string()));
     core::make_private_dirs(where.path.parent_path());
     core::write_file_atomic(where.path, config::example_text());
-    const auto db_path = rt.store_path();
-    const bool had_store = std::filesystem::exists(db_path, ec);
-    store::open_store({db_path, true, std::chrono::milliseconds(rt.config().store.busy_timeout * 1000)});
+    auto options = rt.store_options(true);
+    const auto db_path = options.path;
+    const bool had_store = store::store_exists(options);
+    store::open_store(options);
     rt.out() << fmt::format("config: {} ({})\nstore:  {} ({}, schema {})\n", where.path.string(),
                             existed ? "replaced" : "written", db_path.string(), had_store ? "kept" : "created",
                             store::schema_version());
   });
 }
+
+namespace {
+
+// For `config path`: whether the store is there; a database server that cannot be reached
+// counts as no.
+bool store_exists(Runtime& rt) {
+  try {
+    return store::store_exists(rt.store_options(false));
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace
 
 void add_config_command(CLI::App& app, Runtime& rt) {
   auto* cmd = app.add_subcommand("config", "Show, check and locate the configuration");
@@ -64,7 +79,7 @@ void add_config_command(CLI::App& app, Runtime& rt) {
     const output::Json j{{"config", where.path.string()},
                          {"config_exists", exists},
                          {"store", db.string()},
-                         {"store_exists", std::filesystem::exists(db, ec)}};
+                         {"store_exists", store_exists(rt)}};
     print_object(rt, *path_out, j, [&] {
       rt.out() << fmt::format("config: {}{}\nstore:  {}\n", where.path.string(),
                               exists ? "" : " (not found; the built-in defaults apply)", db.string());

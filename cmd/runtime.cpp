@@ -1,6 +1,7 @@
 #include "runtime.hpp"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 
 #include "account/permissions.hpp"
 #include "core/error.hpp"
+#include "core/fs.hpp"
 #include "store/store.hpp"
 
 namespace opsdesk::cli {
@@ -40,6 +42,23 @@ core::Timestamp Runtime::now() {
 
 std::filesystem::path Runtime::store_path() { return config::store_path(globals.db, config()); }
 
+store::StoreOptions Runtime::store_options(bool write) {
+  store::StoreOptions options;
+  options.path = store_path();
+  options.write = write;
+  options.busy_timeout = std::chrono::milliseconds(config().store.busy_timeout * 1000);
+  if (!config().store.password_file.empty()) {
+    options.password_file = core::expand_home(config().store.password_file);
+    struct stat st {};
+    if (::stat(options.password_file.c_str(), &st) != 0)
+      throw Error(ErrorKind::config, fmt::format("store.password_file {} does not exist", options.password_file.string()));
+    if ((st.st_mode & 077) != 0)
+      throw Error(ErrorKind::config, fmt::format("store.password_file {} may be read by others; chmod 600 it",
+                                                 options.password_file.string()));
+  }
+  return options;
+}
+
 account::Identity Runtime::identity() {
   using Source = account::Identity::Source;
   if (!globals.as.empty()) return {globals.as, Source::flag};
@@ -66,10 +85,7 @@ void Runtime::note(const std::string& text) { std::cerr << "opsdesk: " << text <
 store::Db& Runtime::connection(bool write) {
   if (m_db && (m_db_writes || !write)) return *m_db;
   if (m_db_users > 1) throw Error(ErrorKind::internal, "a write was started inside a read of the store");
-  store::StoreOptions options;
-  options.path = store_path();
-  options.write = write;
-  options.busy_timeout = std::chrono::milliseconds(config().store.busy_timeout * 1000);
+  const auto options = store_options(write);
   m_db.reset();
   m_db = store::open_store(options);
   m_db_writes = write;

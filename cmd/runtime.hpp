@@ -12,6 +12,7 @@
 #include "desk/session.hpp"
 #include "output/json.hpp"
 #include "output/terminal.hpp"
+#include "store/store.hpp"
 #include "store/db.hpp"
 
 namespace opsdesk::cli {
@@ -37,6 +38,8 @@ class Runtime {
   const output::Terminal& term();
   core::Timestamp now();
   std::filesystem::path store_path();
+  // How to open the store: where (a file or a PostgreSQL URL), for writing or not, how long to wait.
+  store::StoreOptions store_options(bool write);
   // Who acts: --as > $OPSDESK_USER > the login name.
   account::Identity identity();
 

@@ -1,3 +1,4 @@
+#include "store/postgres.hpp"
 #include "config/config.hpp"
 
 #include <fmt/format.h>
@@ -36,6 +37,15 @@ void read_desk(Section& s, Config::Desk& d) {
 
 void read_store(Section& s, Config::Store& st) {
   if (auto v = s.string("path")) st.path = *v;
+  if (auto v = s.string("url")) {
+    if (!store::is_postgres_url(*v))
+      s.fail("url", fmt::format("\"{}\"; expected a PostgreSQL URL like postgresql://opsdesk@db.example/opsdesk", *v));
+    if (store::url_carries_password(*v))
+      s.fail("url", "carries a password; put it in ~/.pgpass or the file named by store.password_file");
+    if (!st.path.empty()) s.fail("url", "set store.url (PostgreSQL) or store.path (SQLite), not both");
+    st.url = *v;
+  }
+  if (auto v = s.string("password_file")) st.password_file = *v;
   if (auto v = s.duration("busy_timeout")) st.busy_timeout = *v;
 }
 
@@ -204,6 +214,8 @@ toml::table to_table(const Config& c) {
   toml::table desk{{"name", c.desk.name}, {"timezone", c.desk.timezone}};
   toml::table store{{"busy_timeout", core::format_duration(c.store.busy_timeout)}};
   if (!c.store.path.empty()) store.insert("path", c.store.path);
+  if (!c.store.url.empty()) store.insert("url", c.store.url);
+  if (!c.store.password_file.empty()) store.insert("password_file", c.store.password_file);
   toml::table ticket{{"default_type", std::string(model::name(c.ticket.default_type))},
                      {"default_priority", std::string(model::name(c.ticket.default_priority))},
                      {"request_work_limit", core::format_duration(c.ticket.request_work_limit)}};
@@ -354,6 +366,7 @@ Config load(const ConfigLocation& where) {
 std::filesystem::path store_path(const std::string& flag, const Config& config) {
   if (!flag.empty()) return core::expand_home(flag);
   if (const char* env = std::getenv("OPSDESK_DB"); env && *env) return core::expand_home(env);
+  if (!config.store.url.empty()) return config.store.url;
   if (!config.store.path.empty()) return core::expand_home(config.store.path);
   return core::xdg_data_home() / "opsdesk" / "opsdesk.db";
 }

@@ -24,6 +24,8 @@ struct Config {
 
   struct Store {
     std::string path;  // empty: $XDG_DATA_HOME/opsdesk/opsdesk.db
+    std::string url;   // a PostgreSQL desk instead: postgresql://user@host/dbname (no password)
+    std::string password_file;  // PostgreSQL: a file (0600) holding the password; else ~/.pgpass
     core::Seconds busy_timeout = 10;
   } store;
 

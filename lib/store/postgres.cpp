@@ -134,7 +134,9 @@ class PgStatement final : public Statement {
 
 void quiet_notices(void*, const char*) {}
 
-bool carries_password(std::string_view url) {
+}  // namespace
+
+bool url_carries_password(std::string_view url) {
   const auto scheme = url.find("://");
   const auto rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
   const auto at = rest.find('@');
@@ -145,8 +147,6 @@ bool carries_password(std::string_view url) {
   const auto query = url.find('?');
   return query != std::string_view::npos && (url.find("password=", query) != std::string_view::npos);
 }
-
-}  // namespace
 
 bool is_postgres_url(std::string_view locator) {
   return locator.starts_with("postgresql://") || locator.starts_with("postgres://");
@@ -205,7 +205,7 @@ std::string numbered_placeholders(std::string_view sql) {
 PgDb::PgDb(const std::string& url, Mode mode, std::chrono::milliseconds busy_timeout,
            const std::filesystem::path& password_file)
     : Db(redact_url(url), mode), m_busy_timeout(busy_timeout) {
-  if (carries_password(url))
+  if (url_carries_password(url))
     throw Error(ErrorKind::usage,
                 fmt::format("the store URL {} carries a password; put it in ~/.pgpass (or $PGPASSFILE) or in the file "
                             "named by store.password_file instead",

@@ -17,6 +17,9 @@ namespace opsdesk::store {
 // Is `locator` a PostgreSQL connection URL (postgresql:// or postgres://)?
 bool is_postgres_url(std::string_view locator);
 
+// Does the URL carry a password (user:password@, or password= in its parameters)?
+bool url_carries_password(std::string_view url);
+
 // The URL as it may be shown: any password in it replaced by "***".
 std::string redact_url(std::string_view url);
 

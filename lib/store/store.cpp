@@ -117,9 +117,18 @@ std::unique_ptr<Db> connect(const StoreOptions& options, Mode mode) {
   return std::make_unique<PgDb>(options.path.string(), mode, options.busy_timeout, options.password_file);
 }
 
+// On PostgreSQL the identity takes several statements: one snapshot for all of them, so that
+// a migration committing in between cannot make the database look foreign.
+Identity identify_at_once(Db& db) {
+  Transaction snapshot(db, false);
+  const auto id = identify(db);
+  snapshot.commit();
+  return id;
+}
+
 std::unique_ptr<Db> open_postgres(const StoreOptions& options) {
   auto db = connect(options, options.write ? Mode::read_write : Mode::read_only);
-  const auto id = identify(*db);
+  const auto id = identify_at_once(*db);
   check_is_store(*db, id);
   check_not_newer(*db, id.version);
   if (id.version == schema_version()) return db;
@@ -138,6 +147,15 @@ std::unique_ptr<Db> open_postgres(const StoreOptions& options) {
 }  // namespace
 
 int stored_schema_version(Db& db) { return identify(db).version; }
+
+bool store_exists(const StoreOptions& options) {
+  if (!is_postgres_url(options.path.string())) {
+    std::error_code ec;
+    return std::filesystem::exists(options.path, ec);
+  }
+  auto db = connect(options, Mode::read_only);
+  return identify_at_once(*db).version > 0;
+}
 
 std::unique_ptr<Db> open_store(const StoreOptions& options) {
   if (is_postgres_url(options.path.string())) return open_postgres(options);

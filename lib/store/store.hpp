@@ -26,6 +26,10 @@ struct StoreOptions {
 // that is not a store.
 std::unique_ptr<Db> open_store(const StoreOptions& options);
 
+// Is there a store at `options.path`: a file, or a database that holds opsdesk's schema?
+// Creates nothing; throws Error(unavailable) when the database server cannot be reached.
+bool store_exists(const StoreOptions& options);
+
 // The schema version this opsdesk writes.
 int schema_version();
 

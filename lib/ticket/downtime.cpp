@@ -31,7 +31,7 @@ void refresh_window(const desk::Session& s, const Downtime& d) {
   {
     // On-site arrivals inside the window start mitigation clocks there.
     auto q = s.db.query("SELECT DISTINCT t.ref FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id "
-                        "WHERE e.kind = 'arrived' AND e.at >= ? AND e.at < ? AND (? IS NULL OR t.system = ?)",
+                        "WHERE e.kind = 'arrived' AND e.at >= ? AND e.at < ? AND (CAST(? AS TEXT) IS NULL OR t.system = ?)",
                         d.start, d.end, d.system, d.system);
     while (q.next()) refs.push_back(q.text(0));
   }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -109,11 +110,40 @@ Result run_program(const std::vector<std::string>& argv, const std::string& inpu
   return r;
 }
 
+const std::string& pg_server() {
+  static const std::string server = [] {
+    const char* v = std::getenv("OPSDESK_TEST_PG");
+    return std::string(v ? v : "");
+  }();
+  return server;
+}
+
+std::string pg_url(const std::string& server, const std::string& name) {
+  const auto q = server.find('?');
+  const auto base = server.substr(0, q);
+  return base + (base.ends_with("/") ? "" : "/") + name + (q == std::string::npos ? "" : server.substr(q));
+}
+
+namespace {
+
+Result psql(const std::string& url, const std::string& statement) {
+  return run_program({"psql", "-X", "-q", "-t", "-A", "-F", "|", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", statement});
+}
+
+}  // namespace
+
 Sandbox::Sandbox() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "opsdesk-test-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
   dir = tmpl;
   db = dir / "opsdesk.db";
+  if (on_postgres()) {
+    pg_database = "t_" + dir.filename().string().substr(std::string("opsdesk-test-").size());
+    for (auto& c : pg_database) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto r = psql(pg_url(pg_server(), "postgres"), "CREATE DATABASE " + pg_database);
+    if (r.code != 0) throw std::runtime_error("cannot create the test database: " + r.err);
+    db = pg_url(pg_server(), pg_database);
+  }
   config = dir / "config.toml";
   write_config("");
   env = {{"HOME", dir.string()}, {"XDG_CONFIG_HOME", (dir / "xdg-config").string()},
@@ -122,6 +152,7 @@ Sandbox::Sandbox() {
 }
 
 Sandbox::~Sandbox() {
+  if (!pg_database.empty()) psql(pg_url(pg_server(), "postgres"), "DROP DATABASE IF EXISTS " + pg_database + " WITH (FORCE)");
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
@@ -143,7 +174,24 @@ Result Sandbox::run_as(const std::string& who, const std::vector<std::string>& a
 }
 
 Result Sandbox::sql(const std::string& statement) const {
+  if (on_postgres()) return psql(db.string(), statement);
   return run_program({SQLITE3_BIN, db.string(), statement}, "", {}, dir);
+}
+
+std::string Sandbox::store_bytes() const {
+  if (on_postgres()) {
+    const auto r = run_program({"pg_dump", "--no-owner", "-d", db.string()});
+    if (r.code != 0) throw std::runtime_error("pg_dump: " + r.err);
+    std::istringstream lines(r.out);
+    std::string out, line;
+    while (std::getline(lines, line))  // (a random key each time)
+      if (!line.starts_with("\\restrict") && !line.starts_with("\\unrestrict")) out += line + '\n';
+    return out;
+  }
+  std::ifstream f(db, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << f.rdbuf();
+  return bytes.str();
 }
 
 void Sandbox::write_config(const std::string& toml) const { write_file(config, toml); }

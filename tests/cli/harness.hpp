@@ -23,6 +23,24 @@ struct Result {
 Result run_program(const std::vector<std::string>& argv, const std::string& input = "",
                    const std::map<std::string, std::string>& env = {}, const std::filesystem::path& cwd = {});
 
+// The PostgreSQL server the suite runs against: $OPSDESK_TEST_PG, a URL without a database
+// (scripts/pg-cluster prints one); empty when the suite runs on SQLite.
+const std::string& pg_server();
+inline bool on_postgres() { return !pg_server().empty(); }
+
+// For a test of what only a SQLite file has (its bytes, its permissions, its WAL): ends the
+// test early, with a message, when the suite runs on PostgreSQL.
+#define SQLITE_ONLY()                                                   \
+  do {                                                                  \
+    if (::opsdesk::test::on_postgres()) {                               \
+      MESSAGE("a SQLite store file is what this test is about: skipped"); \
+      return;                                                           \
+    }                                                                   \
+  } while (false)
+
+// `server` (a URL without a database, as in $OPSDESK_TEST_PG) naming database `name`.
+std::string pg_url(const std::string& server, const std::string& name);
+
 class Sandbox {
  public:
   Sandbox();
@@ -36,14 +54,17 @@ class Sandbox {
   // Same with extra environment (OPSDESK_NOW, NO_COLOR, ...).
   Result run_env(const std::map<std::string, std::string>& env, const std::vector<std::string>& args,
                  const std::string& input = "") const;
-  // sqlite3 on the store.
+  // SQL on the store: sqlite3, or psql on PostgreSQL (unaligned, '|' between columns, as sqlite3).
   Result sql(const std::string& statement) const;
+  // What the store holds, to compare before and after: the file's bytes, or a pg_dump.
+  std::string store_bytes() const;
   // Write the config file.
   void write_config(const std::string& toml) const;
   void write_file(const std::filesystem::path& name, const std::string& content) const;
 
   std::filesystem::path dir;
-  std::filesystem::path db;
+  std::filesystem::path db;  // a file, or on PostgreSQL the URL of this sandbox's own database
+  std::string pg_database;   // that database's name
   std::filesystem::path config;
   std::string actor = "wang";
   std::map<std::string, std::string> env;  // added to every run

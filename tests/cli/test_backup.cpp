@@ -13,6 +13,7 @@
 
 using opsdesk::test::run_program;
 using opsdesk::test::Sandbox;
+using opsdesk::test::on_postgres;
 namespace fs = std::filesystem;
 
 TEST_SUITE_BEGIN("cli backup");
@@ -301,9 +302,13 @@ TEST_CASE("backup list --rescan: the index is rebuilt from the manifests, half-w
   REQUIRE(d.run({"backup", "run"}).code == 0);
   d.write_file(d.repo / ".db-20261125T000000Z.zst.tmp-abc123", "half");  // what a crash leaves
   d.write_file(d.repo / "db-20261125T010000Z.zst", "no manifest");       // an artifact without its manifest
-  fs::remove(d.db);
-  fs::remove(d.db.string() + "-wal");
-  fs::remove(d.db.string() + "-shm");
+  if (on_postgres()) {  // the store is lost: a new, empty one
+    REQUIRE(d.sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public").code == 0);
+  } else {
+    fs::remove(d.db);
+    fs::remove(d.db.string() + "-wal");
+    fs::remove(d.db.string() + "-shm");
+  }
   CHECK(d.run({"backup", "list", "--json"}).json().empty());
   const auto r = d.run({"backup", "list", "--rescan", "--json"});
   REQUIRE(r.code == 0);

@@ -39,10 +39,11 @@ const std::vector<std::vector<std::string>> k_commands = {
 TEST_CASE("a store written by a newer opsdesk is refused with 69 and left unchanged") {
   Sandbox s;
   new_ticket(s, {"made by this opsdesk"});
-  const auto r = s.sql("PRAGMA user_version = 99");
+  const auto r = s.sql(on_postgres() ? "UPDATE opsdesk_meta SET value = '99' WHERE key = 'schema_version'"
+                                      : "PRAGMA user_version = 99");
   REQUIRE_MESSAGE(r.code == 0, r.err);
   REQUIRE_FALSE(has_sidecars(s.db));
-  const auto before = file_bytes(s.db);
+  const auto before = s.store_bytes();
   for (const auto& args : k_commands) {
     CAPTURE(args[1]);
     const auto out = s.run(args);
@@ -50,25 +51,28 @@ TEST_CASE("a store written by a newer opsdesk is refused with 69 and left unchan
     CHECK_MESSAGE(has(out.err, "newer opsdesk"), out.err);
     CHECK_MESSAGE(has(out.err, s.db.string()), out.err);
   }
-  CHECK(file_bytes(s.db) == before);
+  CHECK(s.store_bytes() == before);
   CHECK_FALSE(has_sidecars(s.db));
 }
 
 TEST_CASE("a file that is not an opsdesk store is refused with 65 and left unchanged") {
   Sandbox s;
-  SUBCASE("another program's SQLite database") {
-    REQUIRE(s.sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('keep')")
+  SUBCASE("another program's database") {
+    REQUIRE(s.sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (id, body) VALUES (1, 'keep')")
                 .code == 0);
   }
-  SUBCASE("a text file") { s.write_file(s.db, "ref,title\nINC-2026-000001,not a database\n"); }
-  const auto before = file_bytes(s.db);
+  SUBCASE("a text file") {
+    SQLITE_ONLY();
+    s.write_file(s.db, "ref,title\nINC-2026-000001,not a database\n");
+  }
+  const auto before = s.store_bytes();
   for (const auto& args : k_commands) {
     CAPTURE(args[1]);
     const auto out = s.run(args);
     CHECK(out.code == 65);
     CHECK_MESSAGE(has(out.err, "not an opsdesk store"), out.err);
   }
-  CHECK(file_bytes(s.db) == before);
+  CHECK(s.store_bytes() == before);
   CHECK_FALSE(has_sidecars(s.db));
 }
 
@@ -79,7 +83,7 @@ TEST_CASE("ticket new, 20 concurrent processes on a store that does not exist ye
   for (int round = 0; round < 5; ++round) {
     CAPTURE(round);
     Sandbox s;
-    s.db = s.dir / "new" / "opsdesk.db";  // not even its directory
+    if (!on_postgres()) s.db = s.dir / "new" / "opsdesk.db";  // not even its directory (PostgreSQL: an empty database)
     std::vector<pid_t> pids;
     const std::string out = (s.dir / "result").string();
     for (int i = 0; i < 20; ++i) {
@@ -112,13 +116,16 @@ TEST_CASE("ticket new, 20 concurrent processes on a store that does not exist ye
     CHECK(verify.code == 0);
     CHECK(verify.json()["checked"] == static_cast<int>(refs.size()) + 1);  // the admin's bootstrap, then tickets
     CHECK(s.run({"ticket", "list", "--json", "--limit", "0"}).json().size() == refs.size());
-    CHECK(file_mode(s.db) == 0600);
-    CHECK(file_mode(s.db.parent_path()) == 0700);
+    if (!on_postgres()) {
+      CHECK(file_mode(s.db) == 0600);
+      CHECK(file_mode(s.db.parent_path()) == 0700);
+    }
     if (!failures.empty()) break;  // one lost race is enough to show
   }
 }
 
 TEST_CASE("the store file is private whatever the umask") {
+  SQLITE_ONLY();
   Sandbox s;
   UmaskGuard umask(0);
   new_ticket(s, {"x"});
@@ -127,7 +134,7 @@ TEST_CASE("the store file is private whatever the umask") {
 
 TEST_CASE("read commands on a missing store answer and create nothing") {
   Sandbox s;
-  s.db = s.dir / "later" / "opsdesk.db";
+  if (!on_postgres()) s.db = s.dir / "later" / "opsdesk.db";
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"ticket", "list", "--json"}, {"ticket", "export"}, {"audit", "verify"}, {"audit", "log"}}) {
     CAPTURE(args[1]);
@@ -135,6 +142,7 @@ TEST_CASE("read commands on a missing store answer and create nothing") {
   }
   CHECK(s.run({"ticket", "show", "INC-2026-000001"}).code == 66);
   CHECK_FALSE(fs::exists(s.dir / "later"));
+  if (on_postgres()) CHECK(s.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").out == "0\n");
 }
 
 TEST_CASE("a store held by another writer: exit 75, try again") {
@@ -145,9 +153,12 @@ TEST_CASE("a store held by another writer: exit 75, try again") {
   const pid_t holder = fork();
   REQUIRE(holder >= 0);
   if (holder == 0) {
-    run_program({SQLITE3_BIN, s.db.string()},
-                "BEGIN IMMEDIATE;\nINSERT INTO ticket_counters (prefix, year, last) VALUES ('ZZZ', 1, 1);\n"
-                ".shell sleep 4\nROLLBACK;\n");
+    if (on_postgres())  // the desk's write lock, as every writing opsdesk takes it
+      s.sql("BEGIN; SELECT pg_advisory_xact_lock(1330664260, 1); SELECT pg_sleep(4); ROLLBACK");
+    else
+      run_program({SQLITE3_BIN, s.db.string()},
+                  "BEGIN IMMEDIATE;\nINSERT INTO ticket_counters (prefix, year, last) VALUES ('ZZZ', 1, 1);\n"
+                  ".shell sleep 4\nROLLBACK;\n");
     _exit(0);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(800));

@@ -163,7 +163,7 @@ struct TempStore {
   TempDir dir;
   std::filesystem::path path = dir / "opsdesk.db";
   config::Config config;
-  std::unique_ptr<store::Db> db = store::open_store({path, true, std::chrono::milliseconds(2000)});
+  std::unique_ptr<store::Db> db = store::open_store({path, true, std::chrono::milliseconds(2000), {}});
 
   desk::Session session(core::Timestamp now, std::string actor = "wang") {
     return make_session(*db, config, std::move(actor), now);
