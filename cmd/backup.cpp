@@ -57,7 +57,7 @@ void add_run(CLI::App* group, Runtime& rt) {
       rt.note("no backup targets are configured; add [[backup.targets]] to the config");
       return;
     }
-    const RunLock lock(rt.store_path(), "backup", "backup run");
+    const RunLock lock(rt.store_options(false), "backup", "backup run");
     rt.write("backup.run", [](desk::Session&) {});  // the permission first (a new desk gets its admin)
     output::Json results = output::Json::array();
     std::optional<ErrorKind> worst;
@@ -150,7 +150,9 @@ void add_verify(CLI::App* group, Runtime& rt) {
   cmd->add_flag("--latest", o->latest, "The newest backup of each target");
   cmd->add_flag("--all", o->all, "Every backup");
   cmd->add_option("--target", o->target, "Only this target's backups");
-  cmd->add_flag("--deep", o->deep, "Restore into a temp dir and check the content (integrity_check, row counts, file hashes)");
+  cmd->add_flag("--deep", o->deep,
+                "Restore into a temp dir and check the content (integrity_check, row counts, file hashes), or for postgres "
+                "into a scratch database on its server");
   cmd->add_flag("--quick", o->quick, "In a deep drill of a SQLite backup, quick_check instead of integrity_check (faster)");
   cmd->add_flag("-q,--quiet", o->quiet, "Print only failures");
   add_json_option(cmd, o->out);
@@ -199,15 +201,15 @@ void add_restore(CLI::App* group, Runtime& rt) {
   auto o = std::make_shared<BackupOptions>();
   auto* cmd = group->add_subcommand("restore", "Restore a backup to a new place (or in place, after a safety backup)");
   cmd->add_option("id", o->id, "The backup")->required();
-  cmd->add_option("--to", o->to, "Where: a file (sqlite, command) or a directory (files)");
+  cmd->add_option("--to", o->to, "Where: a file (sqlite, command), a directory (files) or a postgresql:// URL (postgres)");
   cmd->add_flag("--force", o->force, "Replace what is there");
-  cmd->add_flag("--in-place", o->in_place, "sqlite: over the target's own database, after a safety backup of it");
+  cmd->add_flag("--in-place", o->in_place, "sqlite, postgres: over the target's own database, after a safety backup of it");
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
-    if (o->in_place == !o->to.empty()) throw Error(ErrorKind::usage, "give --to PATH or --in-place (not both)");
+    if (o->in_place == !o->to.empty()) throw Error(ErrorKind::usage, "give --to PATH|URL or --in-place (not both)");
     const auto& cfg = rt.config();
     const auto b = rt.read("backup.restore", [&](desk::Session& s) { return backup::get(s.db, o->id); });
-    const RunLock lock(rt.store_path(), "backup", "backup run or restore");
+    const RunLock lock(rt.store_options(false), "backup", "backup run or restore");
     backup::RestoreOptions ro{o->to, o->force, o->in_place};
     const auto r = [&] {
       const output::Activity activity(std::cerr, rt.term().stderr_tty, "restoring " + b.id);
@@ -231,7 +233,7 @@ void add_prune(CLI::App* group, Runtime& rt) {
   add_json_option(cmd, o->out);
   cmd->callback([&rt, o] {
     output::check_fields(prune_json({}), chosen_fields(o->out));
-    const RunLock lock(rt.store_path(), "backup", "backup run or prune");
+    const RunLock lock(rt.store_options(false), "backup", "backup run or prune");
     const auto target = o->target.empty() ? std::nullopt : std::optional(o->target);
     const auto plan = rt.write("backup.run", [&](desk::Session& s) {
       auto p = backup::plan_prune(s.db, s.config, target, s.now);

@@ -17,6 +17,7 @@ void add_inspect_command(CLI::App& app, Runtime& rt);
 void add_backup_command(CLI::App& app, Runtime& rt);
 void add_dbtune_command(CLI::App& app, Runtime& rt);
 void add_report_command(CLI::App& app, Runtime& rt);
+void add_store_command(CLI::App& app, Runtime& rt);
 
 // `completion`, and the hidden `__complete` and `__man` that read the whole command tree.
 void add_describe_commands(CLI::App& app, Runtime& rt);

@@ -105,7 +105,7 @@ dbtune::Analysis run_analysis(Runtime& rt, const dbtune::Target& target, const s
 std::vector<dbtune::Action> apply_findings(Runtime& rt, const dbtune::Target& target, const std::vector<dbtune::Finding>& chosen,
                                            bool quiet) {
   const auto& cfg = rt.config();
-  const RunLock lock(rt.store_path(), "dbtune", "db-tune apply");
+  const RunLock lock(rt.store_options(false), "dbtune", "db-tune apply");
   // 1. A backup first: without it, nothing is changed.
   const auto bt = dbtune::backup_target_for(cfg, target);
   const auto outcome = backup::take_backup(cfg, bt, rt.now());
@@ -257,7 +257,7 @@ void add_undo(CLI::App* group, Runtime& rt) {
       if (action.backup_id) b = backup::find(s.db, *action.backup_id);
       return std::make_pair(action, b);
     });
-    const RunLock lock(rt.store_path(), "dbtune", "db-tune apply or undo");
+    const RunLock lock(rt.store_options(false), "dbtune", "db-tune apply or undo");
     dbtune::undo_on_target(cfg, a, before, rt.now());
     rt.write("dbtune.apply", [&](desk::Session& s) { dbtune::record_undo(s, a); });
     const output::Json j{{"id", a.id}, {"finding", a.finding}, {"status", "undone"}, {"sql", a.undo_sql}};
@@ -324,7 +324,7 @@ void add_optimize(CLI::App* group, Runtime& rt) {
     const auto& target = dbtune::find_target(rt.config(), o->target);
     rt.write("dbtune.apply", [](desk::Session&) {});
     std::optional<RunLock> lock;
-    if (!o->dry_run) lock.emplace(rt.store_path(), "dbtune", "db-tune apply or optimize");
+    if (!o->dry_run) lock.emplace(rt.store_options(false), "dbtune", "db-tune apply or optimize");
     std::vector<dbtune::OptimizeStep> steps;
     auto actions = dbtune::optimize(rt.config(), target, rt.now(), rt.identity().name, o->dry_run, steps);
     for (auto& a : actions) a = rt.write("dbtune.apply", [&](desk::Session& s) { return dbtune::record_action(s, a); });

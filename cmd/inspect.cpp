@@ -102,7 +102,7 @@ void add_run(CLI::App* group, Runtime& rt) {
                           cfg.source.empty() ? config::locate(rt.globals.config).path.string() : cfg.source.string()));
       return;
     }
-    const RunLock lock(rt.store_path(), "inspect", "inspect run");
+    const RunLock lock(rt.store_options(false), "inspect", "inspect run");
     inspect::ProbeContext ctx;
     ctx.now = rt.now();
     // A short write transaction: the permission is checked (and a new desk gets its admin)

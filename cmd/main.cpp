@@ -44,7 +44,7 @@ constexpr Group k_groups[] = {
     {"downtime", opsdesk::cli::add_downtime_command}, {"kb", opsdesk::cli::add_kb_command},
     {"inspect", opsdesk::cli::add_inspect_command},   {"backup", opsdesk::cli::add_backup_command},
     {"db-tune", opsdesk::cli::add_dbtune_command},    {"report", opsdesk::cli::add_report_command},
-    {"audit", opsdesk::cli::add_audit_command},
+    {"audit", opsdesk::cli::add_audit_command},       {"store", opsdesk::cli::add_store_command},
 };
 
 // The first word of the command line that is not a global option or its value: the command.

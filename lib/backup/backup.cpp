@@ -21,11 +21,13 @@
 #include <set>
 
 #include "backup/artifact.hpp"
+#include "backup/pgdump.hpp"
 #include "backup/retention.hpp"
 #include "backup/snapshot.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/strings.hpp"
+#include "store/postgres.hpp"
 
 extern char** environ;
 
@@ -83,18 +85,6 @@ std::optional<Key> key_for(const config::Config& config, const Target& t, bool n
 }
 
 fs::path manifest_path(const fs::path& repo, const std::string& id) { return repo / (id + ".json"); }
-
-// Run a dump program; its stdout goes to `sink`. Error(failed) for a non-zero exit or a
-// signal, with the end of its stderr.
-void run_dump(const std::vector<std::string>& args, const std::function<void(std::string_view)>& sink, core::Seconds timeout) {
-  const auto child = core::run_child(args, std::chrono::seconds(timeout), sink);
-  if (child.timed_out)
-    throw Error(ErrorKind::unavailable, fmt::format("{} did not finish within {}", args[0], core::format_duration(timeout)));
-  const std::string line = child.last_error_line();
-  const std::string why = line.empty() ? "" : ": " + line;
-  if (child.signal) throw Error(ErrorKind::failed, fmt::format("{} was killed by signal {}{}", args[0], *child.signal, why));
-  if (child.code != 0) throw Error(ErrorKind::failed, fmt::format("{} exited with {}{}", args[0], child.code.value_or(-1), why));
-}
 
 Json entries_json(const std::vector<FileEntry>& entries) {
   Json list = Json::array();
@@ -161,6 +151,61 @@ fs::path checked_destination(const config::Config& config, const Backup& b, cons
     throw Error(ErrorKind::permission, fmt::format("cannot restore to {}: outside backup.restore_roots ({})", to.string(),
                                                    core::join(roots, ", ")));
   return absolute;
+}
+
+core::Seconds timeout_of(const config::Config& config, const Backup& b) {
+  for (const auto& t : config.backup.targets)
+    if (t.name == b.target) return t.timeout.value_or(config.backup.timeout);
+  return config.backup.timeout;
+}
+
+// The dump of a postgres backup as a file in `dir` for pg_restore (which seeks in it), its
+// content hash checked on the way.
+fs::path dump_file(const config::Config& config, const Backup& b, const fs::path& dir) {
+  const fs::path dump = dir / (b.id + ".pgdump");
+  core::AtomicFile file(dump);
+  read_content(config, b, [&](std::string_view c) { file.write(c); });
+  file.commit();
+  return dump;
+}
+
+// pg_restore must read the dump's table of contents; `deep` restores it into a scratch database
+// on the target's server and compares its tables with the manifest.
+std::string verify_postgres(const config::Config& config, const Backup& b, bool deep) {
+  const core::Seconds timeout = timeout_of(config, b);
+  ScratchDir scratch(b.repository);
+  const fs::path dump = dump_file(config, b, scratch.path());
+  const auto entries = list_dump(dump, timeout);
+  if (!deep) return fmt::format("artifact checksum ok, pg_restore reads its table of contents ({} entries)", entries);
+  const auto t = std::find_if(config.backup.targets.begin(), config.backup.targets.end(), [&](const Target& x) { return x.name == b.target; });
+  if (t == config.backup.targets.end() || t->kind != "postgres")
+    throw Error(ErrorKind::config, fmt::format("the restore drill of {} runs on the server of its target {}, which is not configured "
+                                               "as a postgres target any more", b.id, b.target));
+  const auto tables = drill_postgres(t->url, dump, timeout);
+  const Json manifest = b.manifest.empty() ? Json::object() : Json::parse(b.manifest);
+  const std::int64_t recorded = manifest.contains("postgres") ? manifest["postgres"].value("tables", std::int64_t{-1}) : -1;
+  if (recorded >= 0 ? tables != recorded : tables == 0)
+    throw Error(ErrorKind::data, fmt::format("the restore drill restored {} tables, {} recorded", tables,
+                                             recorded >= 0 ? std::to_string(recorded) : "none"));
+  return fmt::format("restore drill ok: {} table{} restored into a scratch database on {} (as recorded), dropped again", tables,
+                     tables == 1 ? "" : "s", store::redact_url(t->url));
+}
+
+// A postgres backup restored into the database at `url`, which must be empty unless `replace`.
+Restored restore_database(const config::Config& config, const Backup& b, const std::string& url, bool replace) {
+  const core::Seconds timeout = timeout_of(config, b);
+  const std::string shown = store::redact_url(url);
+  const auto existing = relations_in(url, timeout);
+  if (existing > 0 && !replace)
+    throw Error(ErrorKind::failed, fmt::format("{} is not empty ({} relation{}); restore into an empty database or pass --force "
+                                               "(what the backup holds is replaced, other objects stay)",
+                                               shown, existing, existing == 1 ? "" : "s"));
+  ScratchDir scratch(b.repository);
+  restore_postgres(url, dump_file(config, b, scratch.path()), existing > 0, timeout);
+  Restored r;
+  r.path = shown;
+  r.detail = fmt::format("{} restored into {}", b.id, shown);
+  return r;
 }
 
 }  // namespace
@@ -251,8 +296,12 @@ RunOutcome take_backup(const config::Config& config, const Target& t, core::Time
       std::vector<std::string> paths;
       for (const auto& p : t.paths) paths.push_back(core::expand_home(p).string());
       manifest["files"] = Json{{"paths", t.paths}, {"exclude", t.exclude}, {"entries", entries_json(write_tar(paths, t.exclude, sink))}};
+    } else if (t.kind == "postgres") {
+      const auto facts = dump_postgres(t.url, timeout, sink);
+      manifest["postgres"] = Json{{"database", store::redact_url(t.url)}, {"server_version", facts.server_version},
+                                  {"tables", facts.tables}};
     } else {
-      run_dump(t.argv, sink, timeout);
+      core::run_checked(t.argv, std::chrono::seconds(timeout), sink);
       manifest["command"] = Json{{"argv", t.argv}};
     }
     const auto info = writer.finish();
@@ -398,6 +447,11 @@ Verification verify(const config::Config& config, const Backup& b, bool deep, bo
     }();
     if (sum != b.artifact_sha256)
       throw Error(ErrorKind::data, fmt::format("the artifact's SHA-256 is {} but {} was recorded", sum.substr(0, 16), b.artifact_sha256.substr(0, 16)));
+    if (b.kind == "postgres") {
+      v.detail = verify_postgres(config, b, deep);
+      v.ok = true;
+      return v;
+    }
     if (!deep) {
       v.ok = true;
       v.detail = "artifact checksum ok";
@@ -477,14 +531,20 @@ Restored restore(const config::Config& config, const Backup& b, const RestoreOpt
   if (b.status != "ok" || b.pruned_at) throw Error(ErrorKind::failed, fmt::format("{} cannot be restored: it is {}", b.id, b.pruned_at ? "pruned" : b.status));
   Restored r;
   if (o.in_place) {
-    if (b.kind != "sqlite") throw Error(ErrorKind::usage, "--in-place is for sqlite targets");
+    if (b.kind != "sqlite" && b.kind != "postgres") throw Error(ErrorKind::usage, "--in-place is for sqlite and postgres targets");
     const Target& t = find_target(config, b.target);
-    const fs::path live = core::expand_home(t.path);
     // First a backup of what is there now, so that the restore can itself be undone.
     auto safety = take_backup(config, t, now);
     if (safety.failure) throw Error(*safety.failure, fmt::format("the safety backup before restoring failed, nothing restored: {}", *safety.backup.error));
     record_safety(safety.backup);
+    if (b.kind == "postgres") {
+      r = restore_database(config, b, t.url, true);
+      r.safety_backup = safety.backup.id;
+      r.detail = fmt::format("{} restored over {} (a safety backup {} was taken first)", b.id, r.path.string(), *r.safety_backup);
+      return r;
+    }
     r.safety_backup = safety.backup.id;
+    const fs::path live = core::expand_home(t.path);
     ScratchDir temp(live.parent_path());
     const fs::path copy = temp.path() / "restored.db";
     {
@@ -498,7 +558,20 @@ Restored restore(const config::Config& config, const Backup& b, const RestoreOpt
     r.detail = fmt::format("{} restored over {} (a safety backup {} was taken first)", b.id, live.string(), *r.safety_backup);
     return r;
   }
-  if (o.to.empty()) throw Error(ErrorKind::usage, "give --to PATH (or --in-place for a sqlite target)");
+  if (o.to.empty()) throw Error(ErrorKind::usage, "give --to PATH (or --in-place for a sqlite or postgres target)");
+  // A database is no path: restore_roots and the file guards are for files.
+  const std::string to = o.to.string();
+  if (b.kind == "postgres") {
+    if (!store::is_postgres_url(to))
+      throw Error(ErrorKind::usage, fmt::format("{} is a postgres backup: restore it --to postgresql://USER@HOST/DATABASE (an empty "
+                                                "database), not to {}", b.id, to));
+    if (store::url_carries_password(to))
+      throw Error(ErrorKind::usage, fmt::format("--to {} carries a password; put it in ~/.pgpass (or $PGPASSFILE) instead",
+                                                store::redact_url(to)));
+    return restore_database(config, b, to, o.force);
+  }
+  if (store::is_postgres_url(to))
+    throw Error(ErrorKind::usage, fmt::format("{} is a {} backup; only postgres backups are restored into a database", b.id, b.kind));
   const fs::path dest = checked_destination(config, b, o.to);
   std::error_code ec;
   const bool exists = fs::exists(fs::symlink_status(dest, ec));

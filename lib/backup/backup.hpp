@@ -83,8 +83,10 @@ struct Verification {
   bool deep = false;
   std::string detail;  // what was checked, or what is wrong
 };
-// Check the artifact's SHA-256; `deep` restores it into a temporary directory and checks the
-// content (integrity_check and row counts for SQLite, file hashes for files). No store access.
+// Check the artifact's SHA-256 (and for PostgreSQL that pg_restore reads the dump's table of
+// contents); `deep` restores it into a temporary directory and checks the content
+// (integrity_check and row counts for SQLite, file hashes for files), or for PostgreSQL into a
+// scratch database on the target's server, dropped again, its tables counted. No store access.
 // `quick` uses quick_check instead of integrity_check in a deep drill (several times faster; it
 // does not cross-check indexes against their tables).
 Verification verify(const config::Config& config, const Backup& b, bool deep, bool quick = false);
@@ -92,17 +94,18 @@ Verification verify(const config::Config& config, const Backup& b, bool deep, bo
 void record_verification(const desk::Session& s, const Backup& b, const Verification& v);
 
 struct RestoreOptions {
-  std::filesystem::path to;
+  std::filesystem::path to;  // a file or directory; for postgres a postgresql:// URL of a database
   bool force = false;
-  bool in_place = false;  // sqlite: over the target's own database, after a safety backup
+  bool in_place = false;  // sqlite, postgres: over the target's own database, after a safety backup
 };
 struct Restored {
-  std::filesystem::path path;
+  std::filesystem::path path;  // for postgres the database's URL
   std::optional<std::string> safety_backup;
   std::string detail;
 };
 // Restore `b` (guards: no overwrite without force, no destination through a symlink or in a
-// directory that does not exist). No store access.
+// directory that does not exist; a postgres backup only into an empty database without force).
+// No store access.
 Restored restore(const config::Config& config, const Backup& b, const RestoreOptions& options, core::Timestamp now,
                  const std::function<void(const Backup&)>& record_safety);
 void record_restore(const desk::Session& s, const Backup& b, const Restored& r);

@@ -37,8 +37,8 @@ void read_target(Section& s, Config::BackupTarget& t) {
   if (!valid_name(t.name))
     s.fail("name", fmt::format("\"{}\"; expected 1-64 letters, digits, '.', '_' or '-' (it names files)", t.name));
   s.rename(fmt::format("backup.targets[\"{}\"]", t.name));
-  const auto kind = s.one_of("kind", {"sqlite", "files", "command"});
-  if (!kind) s.fail("kind", "missing; expected one of sqlite, files, command");
+  const auto kind = s.one_of("kind", {"sqlite", "files", "command", "postgres"});
+  if (!kind) s.fail("kind", "missing; expected one of sqlite, files, command, postgres");
   t.kind = *kind;
   t.system = s.string("system").value_or("");
   t.repository = s.string("repository").value_or("");
@@ -57,6 +57,9 @@ void read_target(Section& s, Config::BackupTarget& t) {
     if (auto v = s.strings("paths")) t.paths = *v;
     if (auto v = s.strings("exclude")) t.exclude = *v;
     if (t.paths.empty()) s.fail("paths", "missing; a files target needs paths = [\"/etc/app\", ...]");
+  } else if (t.kind == "postgres") {
+    t.url = postgres_url(s, "url").value_or("");
+    if (t.url.empty()) s.fail("url", "missing; a postgres target needs url = \"postgresql://backup@db.example/erp\"");
   } else {
     if (auto v = s.strings("argv")) t.argv = *v;
     if (t.argv.empty()) s.fail("argv", "missing; a command target needs argv = [\"pg_dump\", \"-Fc\", \"erp\"]");

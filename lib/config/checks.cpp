@@ -30,6 +30,7 @@ const std::vector<TypeInfo>& types() {
       {"certificate", "days", {"days"}},
       {"file_age", "age", {"age", "size"}},
       {"sqlite", "size", {"size", "freelist_ratio", "value"}},
+      {"postgres", "lag", {"lag", "size"}},
       {"backup_freshness", "age", {"age"}},
       {"command", "", {}},
   };
@@ -131,6 +132,9 @@ void read_check(Section& s, Config::Check& c) {
     if (auto v = s.one_of("integrity", {"quick", "full", "none"})) c.integrity = *v;
     c.query = s.string("query").value_or("");
     if (c.metric == "value" && c.query.empty()) s.fail("query", "metric \"value\" needs a query that returns one number");
+  } else if (c.type == "postgres") {
+    c.url = postgres_url(s, "url").value_or("");
+    need("url", c.url);
   } else if (c.type == "backup_freshness") {
     c.target = s.string("target").value_or("");
     need("target", c.target);

@@ -284,6 +284,7 @@ toml::table to_table(const Config& c) {
       for (const auto& p : t.argv) a.push_back(p);
       tt.insert("argv", a);
     }
+    if (!t.url.empty()) tt.insert("url", redact_url(t.url));
     if (!t.repository.empty()) tt.insert("repository", t.repository);
     if (!t.key_file.empty()) tt.insert("key_file", t.key_file);
     if (t.retention) tt.insert("retention", retention_table(*t.retention));

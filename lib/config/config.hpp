@@ -69,7 +69,7 @@ struct Config {
   struct Check {
     std::string name;
     std::string system;
-    std::string type;  // disk load memory process tcp http certificate file_age sqlite backup_freshness command
+    std::string type;  // disk load memory process tcp http certificate file_age sqlite postgres backup_freshness command
     std::vector<std::string> tags;
     std::string metric;  // which measured value the thresholds judge (each type has a default)
     std::optional<core::Range> warning;
@@ -89,7 +89,7 @@ struct Config {
     int port = 0;
     std::string send;
     std::string expect;
-    // http, certificate (an https URL)
+    // http, certificate (an https URL), postgres (a postgresql:// URL, never with a password)
     std::string url;
     std::vector<int> expect_status;  // empty: 200-399
     std::string body_contains;
@@ -130,11 +130,12 @@ struct Config {
   struct BackupTarget {
     std::string name;
     std::string system;
-    std::string kind;  // sqlite, files, command
+    std::string kind;  // sqlite, files, command, postgres
     std::string path;                  // sqlite: the database
     std::vector<std::string> paths;    // files: files, directories, globs
     std::vector<std::string> exclude;  // files: patterns matched against each path and its name
     std::vector<std::string> argv;     // command: a dump program; its stdout is the backup
+    std::string url;                   // postgres: postgresql://user@host/dbname (never a password)
     std::string repository;            // empty: backup.repository
     bool encrypt = false;
     std::string key_file;              // empty: backup.key_file

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "model/vocabulary.hpp"
+#include "store/postgres.hpp"
 
 namespace opsdesk::config {
 
@@ -160,6 +161,16 @@ void Section::finish() {
     if (const auto guess = core::closest_match(key.str(), known)) message += fmt::format(" (did you mean {}?)", *guess);
     fail_at(key.source(), key.str(), message);
   }
+}
+
+std::optional<std::string> postgres_url(Section& s, std::string_view key) {
+  auto url = s.string(key);
+  if (!url) return std::nullopt;
+  if (!store::is_postgres_url(*url))
+    s.fail(key, fmt::format("\"{}\"; expected a PostgreSQL URL like postgresql://backup@db.example/erp", *url));
+  if (store::url_carries_password(*url))
+    s.fail(key, "carries a password; put it in ~/.pgpass (or the file $PGPASSFILE names), never in the config");
+  return url;
 }
 
 }  // namespace opsdesk::config

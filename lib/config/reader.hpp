@@ -52,4 +52,8 @@ class Section {
   std::set<std::string, std::less<>> m_asked;  // every key this section knows
 };
 
+// A PostgreSQL URL at `key` of `s` (nullopt when absent). One that carries a password is refused:
+// it would show in `ps`, in logs and in `config show`; ~/.pgpass or $PGPASSFILE hold passwords.
+std::optional<std::string> postgres_url(Section& s, std::string_view key);
+
 }  // namespace opsdesk::config

@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
+#include "core/time.hpp"
 
 extern char** environ;
 
@@ -49,6 +50,12 @@ std::string ChildOutcome::last_error_line() const {
   auto lines = split_lines(stderr_tail);
   while (!lines.empty() && trim(lines.back()).empty()) lines.pop_back();
   return lines.empty() ? std::string() : std::string(trim(lines.back()));
+}
+
+std::string ChildOutcome::error_line() const {
+  for (const auto& line : split_lines(stderr_head))
+    if (line.find("error:") != std::string_view::npos) return std::string(trim(line));
+  return last_error_line();
 }
 
 ChildOutcome run_child(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
@@ -130,6 +137,17 @@ ChildOutcome run_child(const std::vector<std::string>& args, std::chrono::millis
   if (WIFSIGNALED(status)) outcome.signal = WTERMSIG(status);
   else outcome.code = WEXITSTATUS(status);
   return outcome;
+}
+
+void run_checked(const std::vector<std::string>& args, std::chrono::seconds timeout,
+                 const std::function<void(std::string_view)>& on_stdout) {
+  const auto child = run_child(args, timeout, on_stdout);
+  if (child.timed_out)
+    throw Error(ErrorKind::unavailable, fmt::format("{} did not finish within {}", args[0], format_duration(timeout.count())));
+  const std::string line = child.error_line();
+  const std::string why = line.empty() ? "" : ": " + line;
+  if (child.signal) throw Error(ErrorKind::failed, fmt::format("{} was killed by signal {}{}", args[0], *child.signal, why));
+  if (child.code != 0) throw Error(ErrorKind::failed, fmt::format("{} exited with {}{}", args[0], child.code.value_or(-1), why));
 }
 
 }  // namespace opsdesk::core

@@ -18,9 +18,11 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/pq.hpp"
 #include "core/strings.hpp"
 #include "inspect/net.hpp"
 #include "store/db.hpp"
+#include "store/postgres.hpp"
 
 namespace opsdesk::inspect {
 
@@ -186,6 +188,41 @@ Measurement sqlite(const config::Config::Check& c) {
   }
 }
 
+// A PostgreSQL server through one database: its size, whether it is a standby and, on one, how
+// long ago the last replayed transaction was committed (on a quiet primary that grows too).
+Measurement postgres(const config::Config::Check& c) {
+  const std::string where = store::redact_url(c.url);
+  try {
+    core::PqConnection db(c.url, std::chrono::seconds(c.timeout), where);
+    db.exec(fmt::format("SET statement_timeout = {}", c.timeout * 1000));
+    const auto rows = db.rows(
+        "SELECT current_database(), pg_database_size(current_database()), pg_is_in_recovery(), "
+        "extract(epoch FROM now() - pg_last_xact_replay_timestamp())");
+    if (rows.empty() || !rows[0][1] || !rows[0][2]) return failed(State::unknown, fmt::format("{}: no answer", where));
+    const auto& row = rows[0];
+    const double size = std::strtod(row[1]->c_str(), nullptr);
+    const bool standby = *row[2] == "t";
+    Measurement m;
+    m.metrics = {{"size", size, "B", 0.0, std::nullopt}};
+    std::string role = "primary";
+    if (standby && row[3]) {
+      const double lag = std::max(0.0, std::strtod(row[3]->c_str(), nullptr));
+      m.metrics.push_back({"lag", lag, "s", 0.0, std::nullopt});
+      role = fmt::format("standby, replay lag {}", core::format_duration(static_cast<core::Seconds>(lag)));
+    } else if (standby) {
+      role = "standby, no transaction replayed yet (lag unknown)";
+    } else {
+      m.not_applicable = c.metric == "lag";
+    }
+    const std::string version = db.server_version();
+    m.what = fmt::format("{} (PostgreSQL {}) {}, {}", row[0].value_or("?"), version.substr(0, version.find(' ')),
+                         core::format_bytes(size), role);
+    return m;
+  } catch (const Error& e) {
+    return failed(State::critical, e.what());
+  }
+}
+
 Measurement backup_freshness(const config::Config::Check& c, const ProbeContext& ctx) {
   const auto it = ctx.last_verified.find(c.target);
   if (it == ctx.last_verified.end())
@@ -234,6 +271,7 @@ Measurement measure(const config::Config::Check& c, const ProbeContext& ctx) {
   if (c.type == "process") return process(c, ctx);
   if (c.type == "file_age") return file_age(c, ctx.now);
   if (c.type == "sqlite") return sqlite(c);
+  if (c.type == "postgres") return postgres(c);
   if (c.type == "backup_freshness") return backup_freshness(c, ctx);
   if (c.type == "tcp") return probe_tcp(c);
   if (c.type == "http") return probe_http(c);
@@ -253,6 +291,8 @@ Result judge(const config::Config::Check& c, const Measurement& m) {
     if (metric.name == c.metric) judged = &metric;
   if (m.forced) {
     s = *m.forced;
+  } else if (m.not_applicable) {
+    s = State::ok;
   } else if (judged) {
     if (c.critical && c.critical->alerts(judged->value)) s = State::critical;
     else if (c.warning && c.warning->alerts(judged->value)) s = State::warning;

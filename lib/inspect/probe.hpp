@@ -1,5 +1,5 @@
 #pragma once
-// The built-in checks: each measures in-process (statvfs, /proc, sockets, OpenSSL, SQLite),
+// The built-in checks: each measures in-process (statvfs, /proc, sockets, OpenSSL, SQLite, libpq),
 // without forking helper programs, and the thresholds judge the chosen metric.
 #include <map>
 #include <memory>
@@ -24,6 +24,9 @@ struct Metric {
 // integrity check failed) sets `forced`.
 struct Measurement {
   std::optional<State> forced;
+  // The judged metric does not apply here (a primary has no replication lag): its thresholds
+  // are not judged, and its absence is no UNKNOWN.
+  bool not_applicable = false;
   std::string what;  // the summary after "DISK OK - "
   std::vector<Metric> metrics;
   std::string long_output;

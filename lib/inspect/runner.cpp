@@ -103,7 +103,10 @@ Result run_check(const config::Config::Check& c, const ProbeContext& context) {
     // Network probes and commands keep their own deadlines, and /proc answers at once; a probe
     // of a file system (a dead NFS mount) can hang in the kernel, so it runs on a thread the
     // runner stops waiting for at the timeout.
-    const bool may_hang = c.type == "disk" || c.type == "file_age" || c.type == "sqlite" || c.type == "certificate";
+    // libpq has a connect timeout and the server a statement timeout, but a connection that
+    // stalls mid-query waits on TCP: a postgres check is guarded too.
+    const bool may_hang = c.type == "disk" || c.type == "file_age" || c.type == "sqlite" || c.type == "certificate" ||
+                          c.type == "postgres";
     if (may_hang) {
       const auto guarded = within(std::move(probe), std::chrono::seconds(c.timeout) + std::chrono::seconds(2));
       r = guarded ? *guarded : make(c, timeout_state(c), fmt::format("timed out after {}s", c.timeout));

@@ -102,11 +102,11 @@ std::vector<Hit> run_search(store::Db& db, const std::vector<std::string>& terms
       }
     }
   }
-  if (rank.empty()) rank = "1";
+  const std::string_view rank_sql = rank.empty() ? std::string_view("1") : std::string_view(rank);
   rank_params.insert(rank_params.end(), params.begin(), params.end());
   rank_params.emplace_back(static_cast<std::int64_t>(limit));
   auto q = db.query_with(fmt::format("SELECT {}, {} AS rank FROM kb_articles a WHERE {} ORDER BY rank DESC, a.updated_at DESC LIMIT ?",
-                                     k_columns, rank, where.empty() ? "1 = 0" : where),
+                                     k_columns, rank_sql, where.empty() ? "1 = 0" : where),
                          rank_params);
   while (q.next()) hits.push_back({read(q), q.real(12)});
   return hits;

@@ -104,6 +104,8 @@ class SqliteStatement final : public Statement {
     return std::string(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes()));
   }
   bool is_null(int col) const override { return m_stmt->isColumnNull(col); }
+  int columns() const override { return m_stmt->getColumnCount(); }
+  std::string column_name(int col) const override { return m_stmt->getColumnName(col); }
 
  private:
   SqliteDb& m_db;

@@ -39,6 +39,9 @@ class Statement {
   virtual double real(int col) const = 0;
   virtual std::string text(int col) const = 0;
   virtual bool is_null(int col) const = 0;
+  // The result's columns (after the first step on PostgreSQL).
+  virtual int columns() const = 0;
+  virtual std::string column_name(int col) const = 0;
 };
 
 // A cursor over one execution of a prepared statement; the statement is reset when the
@@ -59,6 +62,8 @@ class Query {
   double real(int col) const { return m_stmt->real(col); }
   std::string text(int col) const { return m_stmt->text(col); }
   bool is_null(int col) const { return m_stmt->is_null(col); }
+  int columns() const { return m_stmt->columns(); }
+  std::string column_name(int col) const { return m_stmt->column_name(col); }
   std::optional<std::string> opt_text(int col) const;
   std::optional<std::int64_t> opt_int64(int col) const;
 

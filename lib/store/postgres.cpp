@@ -102,6 +102,8 @@ class PgStatement final : public Statement {
                        static_cast<std::size_t>(PQgetlength(m_res.get(), m_row, col)));
   }
   bool is_null(int col) const override { return PQgetisnull(m_res.get(), m_row, col) != 0; }
+  int columns() const override { return m_res ? PQnfields(m_res.get()) : 0; }
+  std::string column_name(int col) const override { return PQfname(m_res.get(), col); }
 
  private:
   struct Slot {

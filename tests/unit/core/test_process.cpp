@@ -81,4 +81,31 @@ TEST_CASE("run_child: a program that does not exist, and a sink that fails") {
   CHECK_THROWS_AS(run_child({"yes"}, 10s, [](std::string_view) { throw std::runtime_error("disk full"); }), std::runtime_error);
 }
 
+TEST_CASE("ChildOutcome::error_line: the first line that says error:, else the last line") {
+  ChildOutcome r;
+  r.stderr_head = r.stderr_tail =
+      "pg_restore: error: could not execute query: ERROR:  relation \"t\" already exists\nCommand was: CREATE TABLE t (\n    id integer\n);\n";
+  CHECK(r.error_line() == "pg_restore: error: could not execute query: ERROR:  relation \"t\" already exists");
+  CHECK(r.last_error_line() == ");");
+  r.stderr_head = r.stderr_tail = "warming up\nconnection refused\n\n";
+  CHECK(r.error_line() == "connection refused");
+}
+
+TEST_CASE("run_checked: stdout streamed; a failure, a signal and the deadline are errors") {
+  std::string out;
+  run_checked({"sh", "-c", "echo dump"}, 10s, [&](std::string_view chunk) { out += chunk; });
+  CHECK(out == "dump\n");
+  auto e = opsdesk::test::thrown([&] {
+    run_checked({"sh", "-c", "echo 'pg_dump: error: connection refused' >&2; echo 'more detail' >&2; exit 1"}, 10s, [](std::string_view) {});
+  });
+  CHECK(kind(e) == "failed");
+  CHECK(std::string(e.what()) == "sh exited with 1: pg_dump: error: connection refused");
+  e = opsdesk::test::thrown([&] { run_checked({"sh", "-c", "kill -KILL $$"}, 10s, [](std::string_view) {}); });
+  CHECK(kind(e) == "failed");
+  CHECK(has(e.what(), "killed by signal 9"));
+  e = opsdesk::test::thrown([&] { run_checked({"sleep", "5"}, 1s, [](std::string_view) {}); });
+  CHECK(kind(e) == "unavailable");
+  CHECK(std::string(e.what()) == "sleep did not finish within 1s");
+}
+
 TEST_SUITE_END();

@@ -424,4 +424,50 @@ TEST_CASE("inspect::measure, sqlite") {
   }
 }
 
+TEST_CASE("inspect::measure, postgres: a server that is not there is CRITICAL with libpq's message") {
+  TempDir dir;  // a socket directory with no server in it
+  auto c = make_check("erp-db", "postgres");
+  c.url = "postgresql://monitor@/erp?host=" + dir.path.string();
+  c.timeout = 2;
+  c.warning = range("~:60");
+  const auto r = judge(c, measure(c, at(0)));
+  CHECK(r.state == State::critical);
+  CHECK_MESSAGE(has(r.summary, "POSTGRES CRITICAL - cannot connect to " + c.url + ": "), r.summary);
+  CHECK_MESSAGE(has(r.summary, "No such file or directory"), r.summary);
+  CHECK(r.perfdata.empty());
+}
+
+TEST_CASE("inspect::judge, postgres: lag thresholds judge a standby, not a primary") {
+  auto c = make_check("erp-db", "postgres");
+  c.warning = range("~:60");
+  c.critical = range("~:300");
+  SUBCASE("a primary: OK, its size as perfdata, no lag") {
+    auto m = measured({{"size", 7969263, "B", 0.0, std::nullopt}}, "erp (PostgreSQL 15.18) 7.6 MiB, primary");
+    m.not_applicable = true;
+    const auto r = judge(c, m);
+    CHECK(r.state == State::ok);
+    CHECK(r.summary == "POSTGRES OK - erp (PostgreSQL 15.18) 7.6 MiB, primary");
+    CHECK(format_perfdata(r.perfdata) == "size=7969263B;;;0");
+  }
+  SUBCASE("a standby, by its replay lag") {
+    auto standby = [&](double lag) {
+      return judge(c, measured({{"size", 1000, "B", 0.0, std::nullopt}, {"lag", lag, "s", 0.0, std::nullopt}}));
+    };
+    CHECK(standby(3).state == State::ok);
+    CHECK(standby(61).state == State::warning);
+    CHECK(standby(301).state == State::critical);
+    CHECK(format_perfdata(standby(3).perfdata) == "size=1000B;;;0 lag=3s;~:60;~:300;0");
+  }
+  SUBCASE("a standby that replayed nothing yet: its lag is unknown") {
+    CHECK(judge(c, measured({{"size", 1000, "B", 0.0, std::nullopt}})).state == State::unknown);
+  }
+  SUBCASE("metric size on a primary is judged") {
+    c.metric = "size";
+    c.warning = range("~:500");
+    c.critical.reset();
+    auto m = measured({{"size", 1000, "B", 0.0, std::nullopt}});
+    CHECK(judge(c, m).state == State::warning);
+  }
+}
+
 TEST_SUITE_END();

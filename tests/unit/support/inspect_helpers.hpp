@@ -34,7 +34,7 @@ inline config::Config::Check make_check(std::string name, std::string type) {
   static const std::map<std::string, std::string> k_metric = {
       {"disk", "free_percent"}, {"load", "load1"},     {"memory", "available_percent"}, {"process", "count"},
       {"tcp", "time"},          {"http", "time"},      {"certificate", "days"},         {"file_age", "age"},
-      {"sqlite", "size"},       {"backup_freshness", "age"}};
+      {"sqlite", "size"},       {"postgres", "lag"},   {"backup_freshness", "age"}};
   config::Config::Check c;
   c.name = std::move(name);
   c.type = std::move(type);
