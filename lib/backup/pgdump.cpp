@@ -73,16 +73,21 @@ std::int64_t drill_postgres(const std::string& url, const std::filesystem::path&
   const std::string drill_url = core::url_with_database(url, name);
   {
     PqConnection db(url, connect_timeout(timeout), label);
-    const auto rows = db.rows("SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database "
+    const auto rows = db.rows("SELECT pg_encoding_to_char(encoding), datcollate, datctype, pg_is_in_recovery() FROM pg_database "
                               "WHERE datname = current_database()");
-    std::string like;
-    if (!rows.empty() && rows[0][0] && rows[0][1] && rows[0][2])
-      like = fmt::format(" ENCODING {} LC_COLLATE {} LC_CTYPE {}", core::pq_literal(*rows[0][0]), core::pq_literal(*rows[0][1]),
-                         core::pq_literal(*rows[0][2]));
+    if (rows.empty() || !rows[0][0] || !rows[0][1] || !rows[0][2] || !rows[0][3])
+      throw Error(ErrorKind::failed, fmt::format("{} does not describe its own database", label));
+    if (*rows[0][3] == "t")
+      throw Error(ErrorKind::failed, fmt::format("a restore drill needs a server that can create a database, and the server of "
+                                                 "{} is a standby (read-only): verify its backups without --deep, or take them "
+                                                 "from the primary",
+                                                 label));
     try {
-      db.exec(fmt::format("CREATE DATABASE {} TEMPLATE template0{}", core::pq_identifier(name), like));
+      db.exec(fmt::format("CREATE DATABASE {} TEMPLATE template0 ENCODING {} LC_COLLATE {} LC_CTYPE {}", core::pq_identifier(name),
+                          core::pq_literal(*rows[0][0]), core::pq_literal(*rows[0][1]), core::pq_literal(*rows[0][2])));
     } catch (const Error& e) {
-      throw Error(e.kind(), fmt::format("cannot create the scratch database of the drill (the role needs CREATEDB): {}", e.what()));
+      throw Error(e.kind(), fmt::format("cannot create the scratch database of the restore drill{}: {}",
+                                        e.kind() == ErrorKind::permission ? " (the role needs CREATEDB)" : "", e.what()));
     }
   }
   std::optional<Error> failure;

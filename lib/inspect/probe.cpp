@@ -206,7 +206,7 @@ Measurement postgres(const config::Config::Check& c) {
     m.metrics = {{"size", size, "B", 0.0, std::nullopt}};
     std::string role = "primary";
     if (standby && row[3]) {
-      const double lag = std::max(0.0, std::strtod(row[3]->c_str(), nullptr));
+      const double lag = std::max(0.0, std::round(std::strtod(row[3]->c_str(), nullptr) * 1000) / 1000);  // to the ms
       m.metrics.push_back({"lag", lag, "s", 0.0, std::nullopt});
       role = fmt::format("standby, replay lag {}", core::format_duration(static_cast<core::Seconds>(lag)));
     } else if (standby) {

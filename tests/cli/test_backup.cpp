@@ -10,6 +10,7 @@
 
 #include "cli_helpers.hpp"
 #include "harness.hpp"
+#include "pg_helpers.hpp"
 
 using opsdesk::test::run_program;
 using opsdesk::test::Sandbox;
@@ -394,6 +395,154 @@ TEST_CASE("backup run and ticket export onto a full file system: exit 74, a clea
   CHECK(r.code == 74);
   CHECK(has(r.err, "No space left on device"));
   CHECK(fs::is_empty(small));
+}
+
+TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("cli backup");
+
+namespace {
+
+using opsdesk::test::PgDatabase;
+
+// A desk whose one target is the postgres database `url` (after `extra` keys of the target).
+void postgres_target(const Sandbox& d, const std::string& url, const std::string& extra = "") {
+  d.write_config("[backup]\nrepository = \"" + (d.dir / "repo").string() + "\"\n[[backup.targets]]\nname = \"erp\"\n"
+                 "kind = \"postgres\"\n" + extra + "url = \"" + url + "\"\n");
+}
+
+// What a database holds, to compare two: each table's row count and a hash of its rows.
+std::string fingerprint(const PgDatabase& db) {
+  return db.sql("SELECT count(*), md5(string_agg(v, ',' ORDER BY id)) FROM t") + db.sql("SELECT count(*) FROM u") +
+         db.sql("SELECT * FROM w");
+}
+
+}  // namespace
+
+TEST_CASE("backup, a postgres target: run, verify, verify --deep, restore into an empty database") {
+  POSTGRES_ONLY();
+  Sandbox d;
+  PgDatabase src(d, "src");
+  src.sql("CREATE TABLE t (id serial PRIMARY KEY, v text NOT NULL); "
+          "INSERT INTO t (v) SELECT md5(i::text) || ' 中文, \"quoted\"' FROM generate_series(1, 3000) i; "
+          "CREATE TABLE u (k int REFERENCES t (id)); INSERT INTO u VALUES (1), (2); "
+          "CREATE VIEW w AS SELECT count(*) AS n FROM t");
+  postgres_target(d, src.url);
+  auto r = d.run({"backup", "run"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  const auto list = d.run({"backup", "list", "--json"}).json();
+  REQUIRE(list.size() == 1);
+  const std::string id = list[0]["id"];
+  CHECK(list[0]["kind"] == "postgres");
+  const auto manifest = d.run({"backup", "show", id, "--json"}).json()["manifest"];
+  CHECK(manifest["postgres"]["database"] == src.url);
+  CHECK(manifest["postgres"]["tables"] == 2);
+  CHECK(has(manifest["postgres"]["server_version"].get<std::string>(), "."));
+
+  r = d.run({"backup", "verify", id});
+  CHECK_MESSAGE(r.code == 0, r.err);
+  CHECK_MESSAGE(has(r.out, "pg_restore reads its table of contents"), r.out);
+  r = d.run({"backup", "verify", id, "--deep"});
+  CHECK_MESSAGE(r.code == 0, r.err);
+  CHECK_MESSAGE(has(r.out, "restore drill ok: 2 tables"), r.out);
+  CHECK(d.run({"backup", "show", id, "--json"}).json()["verified_deep"] == true);
+  CHECK(opsdesk::test::drill_databases_left() == 0);
+
+  PgDatabase dst(d, "dst");
+  r = d.run({"backup", "restore", id, "--to", dst.url, "--json"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(r.json()["to"] == dst.url);
+  CHECK(fingerprint(dst) == fingerprint(src));
+  CHECK(has(fingerprint(dst), "3000|"));
+
+  SUBCASE("a database that is not empty any more: refused without --force, replaced with it") {
+    r = d.run({"backup", "restore", id, "--to", dst.url});
+    CHECK(r.code == 1);
+    CHECK_MESSAGE(has(r.err, "is not empty"), r.err);
+    CHECK(has(r.err, "--force"));
+    dst.sql("DELETE FROM u; DELETE FROM t WHERE id > 10");
+    r = d.run({"backup", "restore", id, "--to", dst.url, "--force"});
+    CHECK_MESSAGE(r.code == 0, r.err);
+    CHECK(fingerprint(dst) == fingerprint(src));
+  }
+  SUBCASE("--to a path, or a URL with a password: 64, nothing restored") {
+    PgDatabase other(d, "other");
+    r = d.run({"backup", "restore", id, "--to", (d.dir / "erp.dump").string()});
+    CHECK(r.code == 64);
+    CHECK(has(r.err, "--to postgresql://"));
+    CHECK_FALSE(fs::exists(d.dir / "erp.dump"));
+    const auto with_password = "postgresql://someone:s3cret@" + other.url.substr(other.url.find('@') + 1);
+    r = d.run({"backup", "restore", id, "--to", with_password});
+    CHECK(r.code == 64);
+    CHECK(has(r.err, "password"));
+    CHECK_FALSE(has(r.err, "s3cret"));
+    CHECK(other.sql("SELECT count(*) FROM pg_class WHERE relname = 't'") == "0\n");
+  }
+}
+
+TEST_CASE("backup, a postgres target: restore --in-place takes a safety backup first") {
+  POSTGRES_ONLY();
+  Sandbox d;
+  PgDatabase src(d, "src");
+  src.sql("CREATE TABLE t (id serial PRIMARY KEY, v text NOT NULL); INSERT INTO t (v) SELECT i::text FROM generate_series(1, 500) i");
+  postgres_target(d, src.url);
+  REQUIRE(d.run({"backup", "run"}).code == 0);
+  const std::string id = d.run({"backup", "list", "--json"}).json()[0]["id"];
+  src.sql("DELETE FROM t WHERE id > 10; CREATE TABLE added_later (x int)");
+  const auto r = d.run({"backup", "restore", id, "--in-place"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  CHECK(has(r.out, "safety backup"));
+  CHECK(src.sql("SELECT count(*) FROM t") == "500\n");
+  CHECK(src.sql("SELECT count(*) FROM added_later") == "0\n");  // objects the backup does not hold stay
+  const auto list = d.run({"backup", "list", "--json"}).json();
+  REQUIRE(list.size() == 2);
+  CHECK(d.run({"backup", "show", list[1]["id"], "--json"}).json()["manifest"]["postgres"]["tables"] == 2);
+}
+
+TEST_CASE("backup verify --deep, a postgres drill that fails still drops its scratch database") {
+  POSTGRES_ONLY();
+  Sandbox d;
+  PgDatabase src(d, "src");
+  src.sql("CREATE TABLE t (id int); CREATE TABLE u (id int)");
+  postgres_target(d, src.url);
+  REQUIRE(d.run({"backup", "run"}).code == 0);
+  const std::string id = d.run({"backup", "list", "--json"}).json()[0]["id"];
+  // The store's copy of the manifest now claims another table count than the dump holds.
+  REQUIRE(d.sql("UPDATE backups SET manifest = replace(manifest, '\"tables\":2', '\"tables\":5')").code == 0);
+  const auto r = d.run({"backup", "verify", id, "--deep"});
+  CHECK(r.code == 1);
+  CHECK_MESSAGE(has(r.err, "restored 2 tables, 5 recorded"), r.err);
+  CHECK(d.run({"backup", "list", "--json"}).json()[0]["verify_status"] == "corrupt");
+  CHECK(opsdesk::test::drill_databases_left() == 0);
+}
+
+TEST_CASE("backup, a postgres url that carries a password is refused: 78") {
+  Sandbox d;
+  for (const std::string url : {"postgresql://backup:s3cret@db.example/erp", "postgresql://backup@db.example/erp?password=s3cret"}) {
+    CAPTURE(url);
+    postgres_target(d, url);
+    for (const auto& args : {std::vector<std::string>{"backup", "run"}, std::vector<std::string>{"config", "check"}}) {
+      const auto r = d.run(args);
+      CHECK(r.code == 78);
+      CHECK_MESSAGE(has(r.err, "backup.targets[\"erp\"].url: carries a password"), r.err);
+      CHECK_FALSE(has(r.err, "s3cret"));
+    }
+  }
+  CHECK_FALSE(fs::exists(d.dir / "repo"));
+}
+
+TEST_CASE("backup, a postgres server that is not there: 69, a clear message, nothing in the repository") {
+  Sandbox d;
+  const std::string url = "postgresql://backup@/erp?host=" + (d.dir / "no-server").string();
+  postgres_target(d, url, "timeout = \"5s\"\n");
+  const auto r = d.run({"backup", "run"});
+  CHECK(r.code == 69);
+  CHECK_MESSAGE(has(r.err, "backup of erp failed: cannot connect to " + url + ": connection to server"), r.err);
+  CHECK(has(r.err, "No such file or directory"));
+  const auto all = d.run({"backup", "list", "--all", "--json"}).json();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0]["status"] == "failed");
+  CHECK(fs::is_empty(d.dir / "repo"));
 }
 
 TEST_SUITE_END();

@@ -20,6 +20,7 @@
 
 #include "cli_helpers.hpp"
 #include "harness.hpp"
+#include "pg_helpers.hpp"
 
 using opsdesk::test::has;
 using opsdesk::test::lines_of;
@@ -394,6 +395,13 @@ TEST_CASE("inspect run, other config errors exit 78") {
     d.write_config("[[checks]]\nname = \"x\"\ntype = \"ping\"\n");
     CHECK(d.run({"inspect", "run"}).code == 78);
   }
+  SUBCASE("a postgres check whose url carries a password, which is not repeated") {
+    d.write_config("[[checks]]\nname = \"erp-db\"\ntype = \"postgres\"\nurl = \"postgresql://monitor:s3cret@db.example/erp\"\n");
+    const auto r = d.run({"inspect", "run"});
+    CHECK(r.code == 78);
+    CHECK(has(r.err, "carries a password"));
+    CHECK_FALSE(has(r.err, "s3cret"));
+  }
 }
 
 TEST_CASE("inspect run, overlapping runs exit 75") {
@@ -660,6 +668,41 @@ TEST_CASE("inspect list and history") {
     CHECK(r.out.empty());
     CHECK(has(r.err, "no checks"));
   }
+}
+
+TEST_CASE("inspect run, a postgres check: OK with the database's size as perfdata") {
+  POSTGRES_ONLY();
+  Desk d;
+  const opsdesk::test::PgDatabase db(d, "erp");
+  db.sql("CREATE TABLE t AS SELECT i, md5(i::text) AS v FROM generate_series(1, 20000) i");
+  d.write_config("[[checks]]\nname = \"erp-db\"\nsystem = \"erp\"\ntype = \"postgres\"\nurl = \"" + db.url +
+                 "\"\nwarning = \"~:60\"\ncritical = \"~:300\"\n");
+  const auto r = d.run({"inspect", "run", "--format", "json"});
+  REQUIRE_MESSAGE(r.code == 0, r.out, r.err);
+  const auto res = r.json()["results"][0];
+  CHECK(res["state"] == "ok");
+  const std::string summary = res["summary"];
+  CHECK_MESSAGE(summary.starts_with("POSTGRES OK - " + db.name + " (PostgreSQL "), summary);
+  CHECK(has(summary, "primary"));
+  REQUIRE(res["perfdata"].size() == 1);  // a primary has no replication lag
+  CHECK(res["perfdata"][0]["label"] == "size");
+  CHECK(res["perfdata"][0]["uom"] == "B");
+  const auto size = std::stoll(db.sql("SELECT pg_database_size(current_database())"));
+  CHECK(res["perfdata"][0]["value"].get<double>() > 1e6);
+  CHECK(std::abs(res["perfdata"][0]["value"].get<double>() - static_cast<double>(size)) < 1e6);
+  const auto nagios = d.run({"inspect", "run", "--all", "--format", "nagios"});
+  CHECK(nagios.code == 0);
+  CHECK_MESSAGE(has(nagios.out, "erp-db.size="), nagios.out);
+}
+
+TEST_CASE("inspect run, a postgres check on a server that is not there is CRITICAL with libpq's message") {
+  Desk d;
+  const std::string url = "postgresql://monitor@/erp?host=" + (d.dir / "no-server").string();
+  d.write_config("[[checks]]\nname = \"erp-db\"\nsystem = \"erp\"\ntype = \"postgres\"\ntimeout = \"3s\"\nurl = \"" + url + "\"\n");
+  const auto r = d.run({"inspect", "run"});
+  CHECK(r.code == 2);
+  CHECK_MESSAGE(has(r.out, "POSTGRES CRITICAL - cannot connect to " + url + ": connection to server"), r.out);
+  CHECK(has(r.out, "No such file or directory"));
 }
 
 TEST_SUITE_END();
