@@ -187,8 +187,9 @@ std::string verify_postgres(const config::Config& config, const Backup& b, bool 
   if (recorded >= 0 ? tables != recorded : tables == 0)
     throw Error(ErrorKind::data, fmt::format("the restore drill restored {} tables, {} recorded", tables,
                                              recorded >= 0 ? std::to_string(recorded) : "none"));
-  return fmt::format("restore drill ok: {} table{} restored into a scratch database on {} (as recorded), dropped again", tables,
-                     tables == 1 ? "" : "s", store::redact_url(t->url));
+  return fmt::format("restore drill ok: {} table{} restored into a scratch database on the server of {} (as recorded), "
+                     "dropped again",
+                     tables, tables == 1 ? "" : "s", store::redact_url(t->url));
 }
 
 // A postgres backup restored into the database at `url`, which must be empty unless `replace`.

@@ -99,6 +99,8 @@ std::int64_t drill_postgres(const std::string& url, const std::filesystem::path&
     tables = count_tables(drill);
   } catch (const Error& e) {
     failure = e;
+  } catch (const std::exception& e) {
+    failure = Error(ErrorKind::internal, e.what());
   }
   // Always dropped, on a connection of its own (the first may have timed out meanwhile).
   try {

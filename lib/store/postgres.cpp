@@ -49,18 +49,27 @@ class PgStatement final : public Statement {
         n = std::max(n, std::atoi(numbered.c_str() + i + 1));
     m_values.resize(static_cast<std::size_t>(n));
     m_null.assign(static_cast<std::size_t>(n), true);
-    // Parameter types are left to the server to infer from where they stand, as SQLite would
-    // take any value: an integer bound to a text column is sent as its digits.
-    Result r(PQprepare(m_db.handle(), m_name.c_str(), numbered.c_str(), 0, nullptr));
-    if (!r || !ok(r.get())) m_db.fail(r.get(), "prepare a query");
+    m_sql = numbered;
   }
 
   bool step() override {
     if (!m_res) {
       std::vector<const char*> values(m_values.size());
       for (std::size_t i = 0; i < values.size(); ++i) values[i] = m_null[i] ? nullptr : m_values[i].c_str();
-      m_res.reset(PQexecPrepared(m_db.handle(), m_name.c_str(), static_cast<int>(values.size()), values.data(),
-                                 nullptr, nullptr, 0));
+      // Parameter types are left to the server to infer from where they stand, as SQLite would
+      // take any value: an integer bound to a text column is sent as its digits. A statement
+      // used once (most, in a command) costs one round trip; the second use prepares it.
+      const int n = static_cast<int>(values.size());
+      if (m_runs++ == 0) {
+        m_res.reset(PQexecParams(m_db.handle(), m_sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0));
+      } else {
+        if (!m_prepared) {
+          Result r(PQprepare(m_db.handle(), m_name.c_str(), m_sql.c_str(), 0, nullptr));
+          if (!r || !ok(r.get())) m_db.fail(r.get(), "prepare a query");
+          m_prepared = true;
+        }
+        m_res.reset(PQexecPrepared(m_db.handle(), m_name.c_str(), n, values.data(), nullptr, nullptr, 0));
+      }
       if (!m_res || !ok(m_res.get())) {
         Result failed = std::move(m_res);
         m_db.fail(failed.get(), "query the store");
@@ -127,6 +136,9 @@ class PgStatement final : public Statement {
 
   PgDb& m_db;
   std::string m_name;
+  std::string m_sql;
+  int m_runs = 0;
+  bool m_prepared = false;
   std::vector<std::string> m_values;
   std::vector<bool> m_null;
   Result m_res;

@@ -291,6 +291,11 @@ name = "dump"
 kind = "command"
 argv = ["true"]
 
+[[backup.targets]]
+name = "pg"
+kind = "postgres"
+url = "postgresql://backup@db.example.invalid/erp?sslmode=require"
+
 [[dbtune.targets]]
 name = "db"
 path = "{dir}/erp.db"
@@ -315,6 +320,32 @@ port = 5432
 name = "plugin"
 type = "command"
 argv = ["/usr/lib/nagios/plugins/check_dummy", "0"]
+
+[[checks]]
+name = "erp-db"
+type = "postgres"
+url = "postgresql://monitor@db.example.invalid/erp"
+warning = "~:60"
+"""
+
+# A postgres backup target and check, on the server in $OPSDESK_TEST_PG (a URL without a
+# database) when the suite has one.
+PG_CONFIG = """\
+[backup]
+repository = "{dir}/pg-backups"
+
+[[backup.targets]]
+name = "erp-pg"
+system = "erp"
+kind = "postgres"
+url = "{url}"
+
+[[checks]]
+name = "erp-pg"
+system = "erp"
+type = "postgres"
+url = "{url}"
+warning = "~:60"
 """
 
 WORKLOAD = """\
@@ -568,6 +599,8 @@ def story(d, worker_token):
     d.run(["backup", "prune", "--target", "erp-dump", "--json"], "backup-prune.schema.json")
     d.run(["backup", "list", "--all", "--json"], "backup-list.schema.json")
 
+    postgres_story(d)
+
     # Inspections: the ERP worker is down (an incident opens), then up again (it is resolved).
     d.run(["inspect", "run", "--all", "--format", "json"], "inspect-run.schema.json", codes=(2,))
     worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", worker_token],
@@ -643,6 +676,50 @@ def story(d, worker_token):
     d.run(["report", "--format", "json", "--record", "--no-fail", "--output", w / "report.json", *period])
     d.run(["report", "history", "--json"], "report-history.schema.json")
     d.run(["report", "history", "--format", "jsonl"], "report-history.schema.json", jsonl=True)
+
+
+def pg_url(server, name):
+    """`server` (a URL without a database, as in $OPSDESK_TEST_PG) naming database `name`."""
+    base, _, query = server.partition("?")
+    return base.rstrip("/") + "/" + name + ("?" + query if query else "")
+
+
+def postgres_story(d):
+    """A postgres target backed up, verified with a restore drill and restored, and its check run:
+    only with a server ($OPSDESK_TEST_PG, which ctest gives when OPSDESK_TEST_POSTGRES is on)."""
+    server = os.environ.get("OPSDESK_TEST_PG", "")
+    if not server:
+        print("note: OPSDESK_TEST_PG is not set; the postgres target and check were not run")
+        return
+    src, dst = f"opsdesk_json_{os.getpid()}_src", f"opsdesk_json_{os.getpid()}_dst"
+
+    def psql(db, sql):
+        p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg_url(server, db), "-c", sql],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise Setup(f"psql: {sql}\n      {p.stderr.strip()}")
+
+    psql("postgres", f"CREATE DATABASE {src}")
+    try:
+        psql("postgres", f"CREATE DATABASE {dst}")
+        psql(src, "CREATE TABLE orders (id serial PRIMARY KEY, total numeric); "
+                  "INSERT INTO orders (total) SELECT i * 1.5 FROM generate_series(1, 100) i")
+        config = d.dir / "pg.toml"
+        config.write_text(PG_CONFIG.format(dir=d.dir, url=pg_url(server, src)))
+        d.run(["backup", "run", "erp-pg", "--json"], "backup-list.schema.json", config=config)
+        d.run(["backup", "verify", "--latest", "--target", "erp-pg", "--deep", "--json"], "backup-verify.schema.json",
+              config=config)
+        ids = [b["id"] for b in json.loads(d.run(["backup", "list", "--target", "erp-pg", "--json"], config=config))]
+        if not ids:
+            raise Setup("backup run made no backup of erp-pg")
+        d.run(["backup", "show", ids[-1], "--json"], "backup-show.schema.json", config=config)
+        d.run(["backup", "restore", ids[-1], "--to", pg_url(server, dst), "--json"], "backup-restore.schema.json",
+              config=config)
+        d.run(["inspect", "run", "--check", "erp-pg", "--format", "json"], "inspect-run.schema.json", config=config)
+    finally:
+        for db in (src, dst):
+            subprocess.run(["psql", "-X", "-q", "-d", pg_url(server, "postgres"), "-c",
+                            f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"], capture_output=True, timeout=60)
 
 
 def main(argv):
