@@ -177,4 +177,48 @@ TEST_CASE("a store held by another writer: exit 75, try again") {
   CHECK(s.run({"audit", "verify"}).code == 0);
 }
 
+TEST_CASE("a PostgreSQL store URL: a password is refused and never printed; no server is 69") {
+  Sandbox s;
+  const auto bare = [&](const std::vector<std::string>& args) {  // no --db: the config decides
+    std::vector<std::string> argv = {OPSDESK_BIN, "--config", s.config.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto env = s.env;
+    env["OPSDESK_USER"] = s.actor;
+    return run_program(argv, "", env, s.dir);
+  };
+  s.db = "postgresql://desk:s3cret@127.0.0.1:1/opsdesk";
+  auto r = s.run({"ticket", "list"});
+  CHECK(r.code == 64);
+  CHECK_MESSAGE(has(r.err, "carries a password"), r.err);
+  CHECK_FALSE(has(r.err, "s3cret"));
+  s.db = "postgresql://desk@127.0.0.1:1/opsdesk";  // nothing listens on port 1
+  for (const auto& args : k_commands) {
+    CAPTURE(args[1]);
+    r = s.run(args);
+    CHECK(r.code == 69);
+    CHECK_MESSAGE(has(r.err, "cannot connect to the store postgresql://desk@127.0.0.1:1/opsdesk"), r.err);
+  }
+  s.write_config("[store]\nurl = \"postgresql://desk:s3cret@127.0.0.1:1/opsdesk\"\n");
+  r = bare({"ticket", "list"});
+  CHECK(r.code == 78);
+  CHECK_MESSAGE(has(r.err, "password"), r.err);
+  CHECK_FALSE(has(r.err, "s3cret"));
+  s.write_config("[store]\nurl = \"postgresql://desk@127.0.0.1:1/opsdesk\"\npath = \"desk.db\"\n");
+  CHECK(bare({"ticket", "list"}).code == 78);  // one or the other
+  s.write_file("pw", "s3cret\n");
+  fs::permissions(s.dir / "pw", fs::perms(0644));
+  s.write_config("[store]\nurl = \"postgresql://desk@127.0.0.1:1/opsdesk\"\npassword_file = \"" + (s.dir / "pw").string() +
+                 "\"\n");
+  r = bare({"ticket", "list"});
+  CHECK(r.code == 78);
+  CHECK_MESSAGE(has(r.err, "chmod 600"), r.err);
+  fs::permissions(s.dir / "pw", fs::perms(0600));
+  r = bare({"ticket", "list"});
+  CHECK(r.code == 69);
+  CHECK_FALSE(has(r.err, "s3cret"));
+  r = bare({"config", "show"});
+  CHECK(r.code == 0);
+  CHECK_FALSE(has(r.out, "s3cret"));
+}
+
 TEST_SUITE_END();

@@ -667,6 +667,7 @@ def story(d, worker_token):
     d.run(["config", "show", "--json"], "config-show.schema.json")
     d.run(["config", "show", "--json"], "config-show.schema.json", config=w / "full.toml")
     d.run(["config", "path", "--json"], "config-path.schema.json")
+    d.run(["store", "copy", "--to", w / "copy.db", "--json"], "store-copy.schema.json")
 
     # The service report of the last 30 days (and the next, for the planned change), recorded.
     period = ["--since", "-30d", "--until", "+7d"]
