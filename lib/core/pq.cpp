@@ -18,9 +18,13 @@ struct ResultDeleter {
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
+void quiet_notices(void*, const char*) {}
+
+}  // namespace
+
 // libpq's messages end in a newline and may run over several lines ("connection to server ...
 // failed: ...\n\tIs the server running ...?"): one line.
-std::string one_line(std::string_view text) {
+std::string pq_one_line(std::string_view text) {
   std::string out;
   for (const char c : trim(text)) {
     if (c == '\n' || c == '\t') {
@@ -32,19 +36,17 @@ std::string one_line(std::string_view text) {
   return out;
 }
 
-void quiet_notices(void*, const char*) {}
-
-}  // namespace
-
-PqConnection::PqConnection(const std::string& url, std::chrono::seconds connect_timeout, std::string label)
+PqConnection::PqConnection(const std::string& url, std::chrono::seconds connect_timeout, std::string label,
+                           const std::string& password)
     : m_label(std::move(label)) {
   const auto seconds = std::to_string(std::max<long long>(2, connect_timeout.count()));
   // dbname first: the URL is expanded there, and the keywords after it win over its parameters.
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", "client_encoding", nullptr};
-  const char* values[] = {url.c_str(), seconds.c_str(), "opsdesk", "UTF8", nullptr};
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", "client_encoding", "password", nullptr};
+  const char* values[] = {url.c_str(), seconds.c_str(), "opsdesk", "UTF8", password.c_str(), nullptr};
+  if (password.empty()) keys[4] = values[4] = nullptr;
   m_conn = PQconnectdbParams(keys, values, 1);
   if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) {
-    const std::string why = m_conn ? one_line(PQerrorMessage(m_conn)) : "out of memory";
+    const std::string why = m_conn ? pq_one_line(PQerrorMessage(m_conn)) : "out of memory";
     if (m_conn) PQfinish(m_conn);
     m_conn = nullptr;
     throw Error(ErrorKind::unavailable, fmt::format("cannot connect to {}: {}", m_label, why));
@@ -63,7 +65,7 @@ std::vector<PqConnection::Row> PqConnection::rows(std::string_view sql) {
     const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
     const char* primary = r ? PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY) : nullptr;
     const std::string code = state ? state : "";
-    const std::string msg = one_line(primary ? primary : PQerrorMessage(m_conn));
+    const std::string msg = pq_one_line(primary ? primary : PQerrorMessage(m_conn));
     if (code == "42501" || code.starts_with("28")) throw Error(ErrorKind::permission, fmt::format("{} refused it: {}", m_label, msg));
     if ((code.empty() && PQstatus(m_conn) != CONNECTION_OK) || code.starts_with("08") || code.starts_with("57P"))
       throw Error(ErrorKind::unavailable, fmt::format("lost the connection to {}: {}", m_label, msg));

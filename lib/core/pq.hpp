@@ -17,9 +17,10 @@ class PqConnection {
   using Row = std::vector<std::optional<std::string>>;  // nullopt: NULL
 
   // Connect to `url` (a postgresql:// URL), giving up after `connect_timeout` (libpq waits at
-  // least 2 s). A password comes from libpq's own sources (~/.pgpass, $PGPASSFILE). Error
-  // (unavailable) "cannot connect to LABEL: <libpq's message>".
-  PqConnection(const std::string& url, std::chrono::seconds connect_timeout, std::string label);
+  // least 2 s). A password comes from libpq's own sources (~/.pgpass, $PGPASSFILE), or is
+  // `password` when not empty. Error(unavailable) "cannot connect to LABEL: <libpq's message>".
+  PqConnection(const std::string& url, std::chrono::seconds connect_timeout, std::string label,
+               const std::string& password = {});
   ~PqConnection();
   PqConnection(const PqConnection&) = delete;
   PqConnection& operator=(const PqConnection&) = delete;
@@ -35,11 +36,16 @@ class PqConnection {
   // The server's version as it reports it ("15.18 (Debian 15.18-0+deb12u1)").
   std::string server_version() const;
   const std::string& label() const { return m_label; }
+  // The libpq handle, for a caller with its own statements (the store's PostgreSQL backend).
+  pg_conn* handle() { return m_conn; }
 
  private:
   pg_conn* m_conn = nullptr;
   std::string m_label;
 };
+
+// A libpq message on one line (they end in a newline and may run over several).
+std::string pq_one_line(std::string_view text);
 
 // `name` double-quoted, inner quotes doubled: safe for any identifier.
 std::string pq_identifier(std::string_view name);

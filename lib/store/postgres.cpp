@@ -32,13 +32,6 @@ std::int64_t affected(const PGresult* r) {
   return n && *n ? std::strtoll(n, nullptr, 10) : 0;
 }
 
-// One line, without libpq's trailing newline.
-std::string one_line(std::string_view text) {
-  std::string out;
-  for (const char c : core::trim(text)) out += c == '\n' ? ' ' : c;
-  return out;
-}
-
 class PgStatement final : public Statement {
  public:
   PgStatement(PgDb& db, std::string name, std::string_view sql) : m_db(db), m_name(std::move(name)) {
@@ -146,8 +139,6 @@ class PgStatement final : public Statement {
   int m_row = -1;
 };
 
-void quiet_notices(void*, const char*) {}
-
 }  // namespace
 
 bool url_carries_password(std::string_view url) {
@@ -216,40 +207,35 @@ std::string numbered_placeholders(std::string_view sql) {
   return out;
 }
 
-PgDb::PgDb(const std::string& url, Mode mode, std::chrono::milliseconds busy_timeout,
-           const std::filesystem::path& password_file)
-    : Db(redact_url(url), mode), m_busy_timeout(busy_timeout) {
+namespace {
+
+// Refused before any connection: a password on the command line shows in `ps` and logs.
+const std::string& checked_url(const std::string& url) {
   if (url_carries_password(url))
     throw Error(ErrorKind::usage,
                 fmt::format("the store URL {} carries a password; put it in ~/.pgpass (or $PGPASSFILE) or in the file "
                             "named by store.password_file instead",
-                            path().string()));
-  std::string password;
-  if (!password_file.empty()) password = std::string(core::trim(core::read_file(password_file)));
-  const auto seconds = std::to_string(std::max<long long>(2, std::chrono::ceil<std::chrono::seconds>(busy_timeout).count()));
-  std::vector<const char*> keys = {"dbname", "application_name", "connect_timeout", "client_encoding"};
-  std::vector<const char*> values = {url.c_str(), "opsdesk", seconds.c_str(), "UTF8"};
-  if (!password.empty()) {
-    keys.push_back("password");
-    values.push_back(password.c_str());
-  }
-  keys.push_back(nullptr);
-  values.push_back(nullptr);
-  m_conn = PQconnectdbParams(keys.data(), values.data(), 1);
-  if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) {
-    const std::string why = m_conn ? one_line(PQerrorMessage(m_conn)) : "out of memory";
-    if (m_conn) PQfinish(m_conn);
-    m_conn = nullptr;
-    throw Error(ErrorKind::unavailable, fmt::format("cannot connect to the store {}: {}", path().string(), why));
-  }
-  PQsetNoticeProcessor(m_conn, quiet_notices, nullptr);
+                            redact_url(url)));
+  return url;
+}
+
+std::string password_in(const std::filesystem::path& file) {
+  return file.empty() ? std::string() : std::string(core::trim(core::read_file(file)));
+}
+
+}  // namespace
+
+PgDb::PgDb(const std::string& url, Mode mode, std::chrono::milliseconds busy_timeout,
+           const std::filesystem::path& password_file)
+    : Db(redact_url(url), mode),
+      m_connection(checked_url(url), std::chrono::ceil<std::chrono::seconds>(busy_timeout),
+                   "the store " + redact_url(url), password_in(password_file)),
+      m_conn(m_connection.handle()),
+      m_busy_timeout(busy_timeout) {
   exec(mode == Mode::read_only ? "SET default_transaction_read_only = on" : "SET default_transaction_read_only = off");
 }
 
-PgDb::~PgDb() {
-  clear_cache();
-  if (m_conn) PQfinish(m_conn);
-}
+PgDb::~PgDb() { clear_cache(); }
 
 std::unique_ptr<Statement> PgDb::compile(std::string_view sql) {
   return std::make_unique<PgStatement>(*this, "s" + std::to_string(++m_next_name), sql);
@@ -288,7 +274,7 @@ void PgDb::fail(const void* result, std::string_view doing) const {
   const auto* res = static_cast<const PGresult*>(result);
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  const std::string msg = one_line(primary ? primary : PQerrorMessage(m_conn));
+  const std::string msg = core::pq_one_line(primary ? primary : PQerrorMessage(m_conn));
   const std::string where = path().string();
   const std::string code = state ? state : "";
   if (code.empty() && PQstatus(m_conn) != CONNECTION_OK)

@@ -8,9 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/pq.hpp"
 #include "store/db.hpp"
-
-struct pg_conn;
 
 namespace opsdesk::store {
 
@@ -49,7 +48,7 @@ class PgDb final : public Db {
   // Take (k_lock_space, key) for the session without waiting; false when another holds it.
   bool try_session_lock(int key);
 
-  pg_conn* handle() { return m_conn; }
+  pg_conn* handle() { return m_connection.handle(); }
   void set_changes(std::int64_t n) { m_changes = n; }
   std::chrono::milliseconds busy_timeout() const { return m_busy_timeout; }
   // Throw the error of a failed libpq call or result (`res` may be null), by SQLSTATE.
@@ -59,7 +58,8 @@ class PgDb final : public Db {
   std::unique_ptr<Statement> compile(std::string_view sql) override;
 
  private:
-  pg_conn* m_conn = nullptr;
+  core::PqConnection m_connection;
+  pg_conn* m_conn;
   std::int64_t m_changes = 0;
   std::chrono::milliseconds m_busy_timeout;
   int m_next_name = 0;
