@@ -1,7 +1,7 @@
 #include "core/pq.hpp"
 
 #include <fmt/format.h>
-#include <libpq-fe.h>
+#include "core/libpq.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -14,7 +14,7 @@ namespace opsdesk::core {
 namespace {
 
 struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
+  void operator()(PGresult* r) const { libpq().PQclear(r); }
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
@@ -44,40 +44,40 @@ PqConnection::PqConnection(const std::string& url, std::chrono::seconds connect_
   const char* keys[] = {"dbname", "connect_timeout", "application_name", "client_encoding", "password", nullptr};
   const char* values[] = {url.c_str(), seconds.c_str(), "opsdesk", "UTF8", password.c_str(), nullptr};
   if (password.empty()) keys[4] = values[4] = nullptr;
-  m_conn = PQconnectdbParams(keys, values, 1);
-  if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) {
-    const std::string why = m_conn ? pq_one_line(PQerrorMessage(m_conn)) : "out of memory";
-    if (m_conn) PQfinish(m_conn);
+  m_conn = libpq().PQconnectdbParams(keys, values, 1);
+  if (!m_conn || libpq().PQstatus(m_conn) != CONNECTION_OK) {
+    const std::string why = m_conn ? pq_one_line(libpq().PQerrorMessage(m_conn)) : "out of memory";
+    if (m_conn) libpq().PQfinish(m_conn);
     m_conn = nullptr;
     throw Error(ErrorKind::unavailable, fmt::format("cannot connect to {}: {}", m_label, why));
   }
-  PQsetNoticeProcessor(m_conn, quiet_notices, nullptr);
+  libpq().PQsetNoticeProcessor(m_conn, quiet_notices, nullptr);
 }
 
 PqConnection::~PqConnection() {
-  if (m_conn) PQfinish(m_conn);
+  if (m_conn) libpq().PQfinish(m_conn);
 }
 
 std::vector<PqConnection::Row> PqConnection::rows(std::string_view sql) {
-  Result r(PQexec(m_conn, std::string(sql).c_str()));
-  const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  Result r(libpq().PQexec(m_conn, std::string(sql).c_str()));
+  const auto status = r ? libpq().PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-    const char* primary = r ? PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    const char* state = r ? libpq().PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    const char* primary = r ? libpq().PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY) : nullptr;
     const std::string code = state ? state : "";
-    const std::string msg = pq_one_line(primary ? primary : PQerrorMessage(m_conn));
+    const std::string msg = pq_one_line(primary ? primary : libpq().PQerrorMessage(m_conn));
     if (code == "42501" || code.starts_with("28")) throw Error(ErrorKind::permission, fmt::format("{} refused it: {}", m_label, msg));
-    if ((code.empty() && PQstatus(m_conn) != CONNECTION_OK) || code.starts_with("08") || code.starts_with("57P"))
+    if ((code.empty() && libpq().PQstatus(m_conn) != CONNECTION_OK) || code.starts_with("08") || code.starts_with("57P"))
       throw Error(ErrorKind::unavailable, fmt::format("lost the connection to {}: {}", m_label, msg));
     throw Error(ErrorKind::failed, fmt::format("{}: {}", m_label, msg));
   }
   std::vector<Row> out;
-  const int n = PQntuples(r.get());
-  const int columns = PQnfields(r.get());
+  const int n = libpq().PQntuples(r.get());
+  const int columns = libpq().PQnfields(r.get());
   for (int i = 0; i < n; ++i) {
     Row row;
     for (int c = 0; c < columns; ++c)
-      row.push_back(PQgetisnull(r.get(), i, c) ? std::nullopt : std::optional<std::string>(PQgetvalue(r.get(), i, c)));
+      row.push_back(libpq().PQgetisnull(r.get(), i, c) ? std::nullopt : std::optional<std::string>(libpq().PQgetvalue(r.get(), i, c)));
     out.push_back(std::move(row));
   }
   return out;
@@ -92,7 +92,7 @@ std::optional<std::string> PqConnection::value(std::string_view sql) {
 }
 
 std::string PqConnection::server_version() const {
-  const char* v = PQparameterStatus(m_conn, "server_version");
+  const char* v = libpq().PQparameterStatus(m_conn, "server_version");
   return v ? v : "";
 }
 

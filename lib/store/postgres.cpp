@@ -1,7 +1,7 @@
 #include "store/postgres.hpp"
 
 #include <fmt/format.h>
-#include <libpq-fe.h>
+#include "core/libpq.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -18,17 +18,17 @@ namespace opsdesk::store {
 namespace {
 
 struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
+  void operator()(PGresult* r) const { core::libpq().PQclear(r); }
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
 bool ok(const PGresult* r) {
-  const auto s = PQresultStatus(r);
+  const auto s = core::libpq().PQresultStatus(r);
   return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 }
 
 std::int64_t affected(const PGresult* r) {
-  const char* n = PQcmdTuples(const_cast<PGresult*>(r));
+  const char* n = core::libpq().PQcmdTuples(const_cast<PGresult*>(r));
   return n && *n ? std::strtoll(n, nullptr, 10) : 0;
 }
 
@@ -54,21 +54,21 @@ class PgStatement final : public Statement {
       // used once (most, in a command) costs one round trip; the second use prepares it.
       const int n = static_cast<int>(values.size());
       if (m_runs++ == 0) {
-        m_res.reset(PQexecParams(m_db.handle(), m_sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0));
+        m_res.reset(core::libpq().PQexecParams(m_db.handle(), m_sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0));
       } else {
         if (!m_prepared) {
-          Result r(PQprepare(m_db.handle(), m_name.c_str(), m_sql.c_str(), 0, nullptr));
+          Result r(core::libpq().PQprepare(m_db.handle(), m_name.c_str(), m_sql.c_str(), 0, nullptr));
           if (!r || !ok(r.get())) m_db.fail(r.get(), "prepare a query");
           m_prepared = true;
         }
-        m_res.reset(PQexecPrepared(m_db.handle(), m_name.c_str(), n, values.data(), nullptr, nullptr, 0));
+        m_res.reset(core::libpq().PQexecPrepared(m_db.handle(), m_name.c_str(), n, values.data(), nullptr, nullptr, 0));
       }
       if (!m_res || !ok(m_res.get())) {
         Result failed = std::move(m_res);
         m_db.fail(failed.get(), "query the store");
       }
       m_db.set_changes(affected(m_res.get()));
-      m_rows = PQntuples(m_res.get());
+      m_rows = core::libpq().PQntuples(m_res.get());
       m_row = -1;
     }
     return ++m_row < m_rows;
@@ -85,8 +85,8 @@ class PgStatement final : public Statement {
   // Integers come as digits; booleans (comparisons, EXISTS) as t/f, which SQLite gives as 1/0;
   // a numeric (sum, avg, division) is cut to its integer part as SQLite casts a real.
   std::int64_t int64(int col) const override {
-    const char* v = PQgetvalue(m_res.get(), m_row, col);
-    const std::size_t n = static_cast<std::size_t>(PQgetlength(m_res.get(), m_row, col));
+    const char* v = core::libpq().PQgetvalue(m_res.get(), m_row, col);
+    const std::size_t n = static_cast<std::size_t>(core::libpq().PQgetlength(m_res.get(), m_row, col));
     if (n == 0) return 0;
     if (n == 1 && (*v == 't' || *v == 'f')) return *v == 't' ? 1 : 0;
     std::int64_t out = 0;
@@ -95,17 +95,17 @@ class PgStatement final : public Statement {
     return static_cast<std::int64_t>(std::trunc(std::strtod(v, nullptr)));
   }
   double real(int col) const override {
-    const char* v = PQgetvalue(m_res.get(), m_row, col);
+    const char* v = core::libpq().PQgetvalue(m_res.get(), m_row, col);
     if (v[0] == 't' && v[1] == 0) return 1.0;
     return std::strtod(v, nullptr);
   }
   std::string text(int col) const override {
-    return std::string(PQgetvalue(m_res.get(), m_row, col),
-                       static_cast<std::size_t>(PQgetlength(m_res.get(), m_row, col)));
+    return std::string(core::libpq().PQgetvalue(m_res.get(), m_row, col),
+                       static_cast<std::size_t>(core::libpq().PQgetlength(m_res.get(), m_row, col)));
   }
-  bool is_null(int col) const override { return PQgetisnull(m_res.get(), m_row, col) != 0; }
-  int columns() const override { return m_res ? PQnfields(m_res.get()) : 0; }
-  std::string column_name(int col) const override { return PQfname(m_res.get(), col); }
+  bool is_null(int col) const override { return core::libpq().PQgetisnull(m_res.get(), m_row, col) != 0; }
+  int columns() const override { return m_res ? core::libpq().PQnfields(m_res.get()) : 0; }
+  std::string column_name(int col) const override { return core::libpq().PQfname(m_res.get(), col); }
 
  private:
   struct Slot {
@@ -242,7 +242,7 @@ std::unique_ptr<Statement> PgDb::compile(std::string_view sql) {
 }
 
 void PgDb::exec(std::string_view sql) {
-  Result r(PQexec(m_conn, std::string(sql).c_str()));
+  Result r(core::libpq().PQexec(m_conn, std::string(sql).c_str()));
   if (!r || !ok(r.get())) fail(r.get(), "update the store");
   m_changes = affected(r.get());
 }
@@ -261,23 +261,23 @@ void PgDb::begin(bool write) {
 void PgDb::commit() { exec("COMMIT"); }
 
 void PgDb::rollback() noexcept {
-  Result r(PQexec(m_conn, "ROLLBACK"));
+  Result r(core::libpq().PQexec(m_conn, "ROLLBACK"));
 }
 
 bool PgDb::try_session_lock(int key) {
-  Result r(PQexec(m_conn, fmt::format("SELECT pg_try_advisory_lock({}, {})", k_lock_space, key).c_str()));
+  Result r(core::libpq().PQexec(m_conn, fmt::format("SELECT pg_try_advisory_lock({}, {})", k_lock_space, key).c_str()));
   if (!r || !ok(r.get())) fail(r.get(), "take a lock");
-  return PQgetvalue(r.get(), 0, 0)[0] == 't';
+  return core::libpq().PQgetvalue(r.get(), 0, 0)[0] == 't';
 }
 
 void PgDb::fail(const void* result, std::string_view doing) const {
   const auto* res = static_cast<const PGresult*>(result);
-  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
-  const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  const std::string msg = core::pq_one_line(primary ? primary : PQerrorMessage(m_conn));
+  const char* state = res ? core::libpq().PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const char* primary = res ? core::libpq().PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  const std::string msg = core::pq_one_line(primary ? primary : core::libpq().PQerrorMessage(m_conn));
   const std::string where = path().string();
   const std::string code = state ? state : "";
-  if (code.empty() && PQstatus(m_conn) != CONNECTION_OK)
+  if (code.empty() && core::libpq().PQstatus(m_conn) != CONNECTION_OK)
     throw Error(ErrorKind::unavailable, fmt::format("lost the connection to the store {}: {}", where, msg));
   if (code == "55P03" || code == "57014")
     throw Error(ErrorKind::busy, fmt::format("the store {} is busy (another opsdesk is writing it); try again", where));

@@ -40,9 +40,9 @@ namespace {
 constexpr std::int64_t k_application_id = 0x4f505344;  // "OPSD"
 
 std::unique_ptr<Db> open_writer(const fs::path& path, milliseconds busy = milliseconds(2000)) {
-  return open_store({path, true, busy});
+  return open_store({path, true, busy, {}});
 }
-std::unique_ptr<Db> open_reader(const fs::path& path) { return open_store({path, false, milliseconds(2000)}); }
+std::unique_ptr<Db> open_reader(const fs::path& path) { return open_store({path, false, milliseconds(2000), {}}); }
 
 // A plain SQLite connection, as another program (or the sqlite3 shell) would have.
 std::unique_ptr<Db> raw(const fs::path& path) { return std::make_unique<SqliteDb>(path, Mode::read_write, milliseconds(2000)); }
@@ -160,7 +160,7 @@ TEST_CASE("store::open_store, a store written by a newer opsdesk is refused and 
   const std::string before = slurp(path);
   for (const bool write : {true, false}) {
     CAPTURE(write);
-    const auto e = thrown([&] { open_store({path, write, milliseconds(2000)}); });
+    const auto e = thrown([&] { open_store({path, write, milliseconds(2000), {}}); });
     CHECK(kind(e) == "unavailable");
     CHECK_MESSAGE(has(e.what(), "newer opsdesk"), std::string(e.what()));
     CHECK_MESSAGE(has(e.what(), "99"), std::string(e.what()));
@@ -185,7 +185,7 @@ TEST_CASE("store::open_store, a file that is not an opsdesk store is refused and
   const std::string before = slurp(path);
   for (const bool write : {true, false}) {
     CAPTURE(write);
-    const auto e = thrown([&] { open_store({path, write, milliseconds(2000)}); });
+    const auto e = thrown([&] { open_store({path, write, milliseconds(2000), {}}); });
     CHECK(kind(e) == "data");
     CHECK_MESSAGE(has(e.what(), "not an opsdesk store"), std::string(e.what()));
     CHECK_MESSAGE(has(e.what(), path.string()), std::string(e.what()));
