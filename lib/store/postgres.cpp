@@ -1,7 +1,6 @@
 #include "store/postgres.hpp"
 
 #include <fmt/format.h>
-#include "core/libpq.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -11,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/libpq.hpp"
 #include "core/strings.hpp"
 
 namespace opsdesk::store {
@@ -35,14 +35,10 @@ std::int64_t affected(const PGresult* r) {
 class PgStatement final : public Statement {
  public:
   PgStatement(PgDb& db, std::string name, std::string_view sql) : m_db(db), m_name(std::move(name)) {
-    const std::string numbered = numbered_placeholders(sql);
     int n = 0;
-    for (std::size_t i = 0; i < numbered.size(); ++i)
-      if (numbered[i] == '$' && i + 1 < numbered.size() && std::isdigit(static_cast<unsigned char>(numbered[i + 1])))
-        n = std::max(n, std::atoi(numbered.c_str() + i + 1));
+    m_sql = numbered_placeholders(sql, &n);
     m_values.resize(static_cast<std::size_t>(n));
     m_null.assign(static_cast<std::size_t>(n), true);
-    m_sql = numbered;
   }
 
   bool step() override {
@@ -181,7 +177,7 @@ std::string redact_url(std::string_view url) {
   return out;
 }
 
-std::string numbered_placeholders(std::string_view sql) {
+std::string numbered_placeholders(std::string_view sql, int* count) {
   std::string out;
   out.reserve(sql.size() + 16);
   int n = 0;
@@ -204,6 +200,7 @@ std::string numbered_placeholders(std::string_view sql) {
       out += c;
     }
   }
+  if (count) *count = n;
   return out;
 }
 

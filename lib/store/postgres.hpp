@@ -22,8 +22,9 @@ bool url_carries_password(std::string_view url);
 // The URL as it may be shown: any password in it replaced by "***".
 std::string redact_url(std::string_view url);
 
-// `?` placeholders outside quotes and comments become $1, $2, ...
-std::string numbered_placeholders(std::string_view sql);
+// `?` placeholders outside quotes and comments become $1, $2, ...; `count` (if given) gets
+// how many there are.
+std::string numbered_placeholders(std::string_view sql, int* count = nullptr);
 
 // The advisory lock keys of a desk: (k_lock_space, k_write_lock) serialises write
 // transactions; (k_lock_space, job key) is a run lock (cmd/lock).

@@ -1,5 +1,10 @@
 // End-to-end: ticket export|import round trips, failed imports, and ticket list's filters and formats.
 #include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <filesystem>
 #include <set>
@@ -129,6 +134,38 @@ TEST_CASE("ticket import, a bad row exits 65 naming the line and field, and chan
     CHECK_MESSAGE(has(r.err, "<stdin>:2"), r.err);
   }
   CHECK(state_of(s) == before);
+}
+
+TEST_CASE("ticket import killed with kill -9 half-way: all of it or none, and the store works on") {
+  Sandbox s;
+  new_ticket(s, {"before"});
+  std::string lines;
+  for (int i = 0; i < 20000; ++i) lines += "{\"title\":\"bulk " + std::to_string(i) + "\",\"priority\":\"low\"}\n";
+  s.write_file("bulk.jsonl", lines);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {  // opsdesk itself, so that the kill reaches it
+    for (const auto& [k, v] : s.env) {
+      if (v.empty()) ::unsetenv(k.c_str());
+      else ::setenv(k.c_str(), v.c_str(), 1);
+    }
+    ::setenv("OPSDESK_USER", s.actor.c_str(), 1);
+    const std::string db = s.db.string(), config = s.config.string(), file = (s.dir / "bulk.jsonl").string();
+    ::execl(OPSDESK_BIN, OPSDESK_BIN, "--db", db.c_str(), "--config", config.c_str(), "ticket", "import", file.c_str(),
+            static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ::usleep(250000);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const auto count = s.run({"ticket", "list", "--status", "all", "--limit", "0", "--json"}).json().size();
+  CAPTURE(WIFSIGNALED(status));
+  CHECK((count == 1 || count == 20001));
+  CHECK(s.run({"audit", "verify"}).code == 0);
+  const auto next = new_ticket(s, {"after"});
+  CHECK(next == (count == 1 ? "INC-2026-000002" : "INC-2026-020002"));
+  CHECK(s.run({"audit", "verify"}).code == 0);
 }
 
 TEST_CASE("ticket import, files that cannot be read") {

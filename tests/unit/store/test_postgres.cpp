@@ -30,6 +30,9 @@ TEST_CASE("store::numbered_placeholders: ? outside quotes and comments becomes $
   CHECK(numbered_placeholders("SELECT ? -- why?\n, ?") == "SELECT $1 -- why?\n, $2");
   CHECK(numbered_placeholders("no parameters") == "no parameters");
   CHECK(numbered_placeholders("'unterminated ?") == "'unterminated ?");
+  int n = -1;
+  CHECK(numbered_placeholders("SELECT '$1', ? WHERE x = ? -- ?", &n) == "SELECT '$1', $1 WHERE x = $2 -- ?");
+  CHECK(n == 2);
 }
 
 TEST_CASE("store::is_postgres_url, redact_url, url_carries_password") {
