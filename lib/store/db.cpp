@@ -55,6 +55,13 @@ Query Db::prepare(std::string_view sql) {
   return Query(*c.stmt, &c.in_use);
 }
 
+Query Db::stream(std::string_view sql, const std::vector<Param>& params) {
+  Query q(*compile_stream(sql).release(), nullptr);  // one-off: deleted with the cursor
+  int i = 0;
+  for (const auto& p : params) std::visit([&](const auto& v) { bind_one(q, ++i, v); }, p);
+  return q;
+}
+
 std::string Db::returning_id(std::string_view sql) {
   auto it = m_returning.find(std::string(sql));
   if (it == m_returning.end()) it = m_returning.emplace(std::string(sql), std::string(sql) + " RETURNING id").first;

@@ -120,6 +120,11 @@ class Db {
   // Same, with parameters collected at run time.
   Query query_with(std::string_view sql, const std::vector<Param>& params);
 
+  // A query whose rows may be too many to hold at once (an export of every ticket): read as it
+  // is walked, and other queries may run while it is open. SQLite steps through its rows
+  // anyway; PostgreSQL reads them through a cursor, 2,000 at a time (inside a transaction).
+  Query stream(std::string_view sql, const std::vector<Param>& params);
+
   // Run a statement that returns no rows; the number of rows it changed.
   template <typename... Args>
   std::int64_t run(std::string_view sql, const Args&... args) {
@@ -173,6 +178,8 @@ class Db {
  protected:
   Db(std::filesystem::path path, Mode mode) : m_path(std::move(path)), m_mode(mode) {}
   virtual std::unique_ptr<Statement> compile(std::string_view sql) = 0;
+  // A statement for stream(); the backend's ordinary one unless it has a better way.
+  virtual std::unique_ptr<Statement> compile_stream(std::string_view sql) { return compile(sql); }
   virtual std::int64_t last_insert_rowid() const { return 0; }
   // Statements must be finalized before the connection closes: backends call this first.
   void clear_cache() { m_cache.clear(); }

@@ -34,17 +34,21 @@ std::int64_t affected(const PGresult* r) {
 
 class PgStatement final : public Statement {
  public:
-  PgStatement(PgDb& db, std::string name, std::string_view sql) : m_db(db), m_name(std::move(name)) {
+  // `cursor`: read the rows through a cursor, a batch at a time (Db::stream).
+  PgStatement(PgDb& db, std::string name, std::string_view sql, bool cursor = false)
+      : m_db(db), m_name(std::move(name)), m_cursor(cursor) {
     int n = 0;
     m_sql = numbered_placeholders(sql, &n);
     m_values.resize(static_cast<std::size_t>(n));
     m_null.assign(static_cast<std::size_t>(n), true);
   }
 
+  ~PgStatement() override { reset(); }  // (a cursor closed)
+
   bool step() override {
+    if (m_cursor) return step_cursor();
     if (!m_res) {
-      std::vector<const char*> values(m_values.size());
-      for (std::size_t i = 0; i < values.size(); ++i) values[i] = m_null[i] ? nullptr : m_values[i].c_str();
+      const auto values = parameters();
       // Parameter types are left to the server to infer from where they stand, as SQLite would
       // take any value: an integer bound to a text column is sent as its digits. A statement
       // used once (most, in a command) costs one round trip; the second use prepares it.
@@ -70,6 +74,8 @@ class PgStatement final : public Statement {
     return ++m_row < m_rows;
   }
   void reset() noexcept override {
+    if (m_declared) Result(core::libpq().PQexec(m_db.handle(), ("CLOSE " + m_name).c_str()));
+    m_declared = false;
     m_res.reset();
     m_null.assign(m_null.size(), true);
   }
@@ -123,8 +129,44 @@ class PgStatement final : public Statement {
     return Slot{this, static_cast<std::size_t>(index - 1)};
   }
 
+  static constexpr int k_batch = 2000;
+
+  std::vector<const char*> parameters() const {
+    std::vector<const char*> values(m_values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = m_null[i] ? nullptr : m_values[i].c_str();
+    return values;
+  }
+
+  bool step_cursor() {
+    if (!m_declared) {
+      const auto values = parameters();
+      const std::string declare = "DECLARE " + m_name + " NO SCROLL CURSOR FOR " + m_sql;
+      Result r(core::libpq().PQexecParams(m_db.handle(), declare.c_str(), static_cast<int>(values.size()), nullptr,
+                                          values.data(), nullptr, nullptr, 0));
+      if (!r || !ok(r.get())) m_db.fail(r.get(), "query the store");
+      m_declared = true;
+      fetch();
+    }
+    if (++m_row < m_rows) return true;
+    if (m_rows < k_batch) return false;  // that batch was the last
+    fetch();
+    return ++m_row < m_rows;
+  }
+
+  void fetch() {
+    m_res.reset(core::libpq().PQexec(m_db.handle(), fmt::format("FETCH {} FROM {}", k_batch, m_name).c_str()));
+    if (!m_res || !ok(m_res.get())) {
+      Result failed = std::move(m_res);
+      m_db.fail(failed.get(), "query the store");
+    }
+    m_rows = core::libpq().PQntuples(m_res.get());
+    m_row = -1;
+  }
+
   PgDb& m_db;
   std::string m_name;
+  bool m_cursor = false;
+  bool m_declared = false;
   std::string m_sql;
   int m_runs = 0;
   bool m_prepared = false;
@@ -236,6 +278,10 @@ PgDb::~PgDb() { clear_cache(); }
 
 std::unique_ptr<Statement> PgDb::compile(std::string_view sql) {
   return std::make_unique<PgStatement>(*this, "s" + std::to_string(++m_next_name), sql);
+}
+
+std::unique_ptr<Statement> PgDb::compile_stream(std::string_view sql) {
+  return std::make_unique<PgStatement>(*this, "c" + std::to_string(++m_next_name), sql, true);
 }
 
 void PgDb::exec(std::string_view sql) {

@@ -57,6 +57,7 @@ class PgDb final : public Db {
 
  protected:
   std::unique_ptr<Statement> compile(std::string_view sql) override;
+  std::unique_ptr<Statement> compile_stream(std::string_view sql) override;
 
  private:
   core::PqConnection m_connection;

@@ -280,7 +280,7 @@ std::vector<Ticket> list(store::Db& db, const ListFilter& filter) {
 void for_each(store::Db& db, const ListFilter& filter, const std::function<void(const Ticket&)>& visit) {
   std::vector<store::Param> params;
   const std::string sql = list_sql(db, filter, params, true);
-  auto q = db.query_with(sql, params);
+  auto q = db.stream(sql, params);
   while (q.next()) visit(read_ticket(q));
 }
 

@@ -135,6 +135,20 @@ TEST_CASE("postgres: parameters, new ids, nested cursors and SQLite-like values"
   CHECK(outer == 2);
   CHECK(inner == 4);
   CHECK(db->run("UPDATE downtime SET reason = ? WHERE id > ?", "x", 0) == 2);
+  // A stream reads past its batches, with other queries running between its rows.
+  for (int i = 0; i < 4500; ++i)
+    db->run("INSERT INTO downtime (system, start_at, end_at, reason, created_by, created_at) VALUES ('x', ?, ?, 'r', 'w', 1)",
+            i, i + 1);
+  std::int64_t seen = 0, last = 0;
+  bool ordered = true;
+  auto s = db->stream("SELECT id FROM downtime WHERE system = ? ORDER BY id", {std::string("x")});
+  while (s.next()) {
+    ordered = ordered && s.int64(0) > last;
+    last = s.int64(0);
+    seen += db->one_int("SELECT count(*) FROM downtime WHERE id = ?", last).value_or(0);
+  }
+  CHECK(seen == 4500);
+  CHECK(ordered);
   tx.commit();
 }
 
