@@ -1,4 +1,3 @@
-#include "store/postgres.hpp"
 #include "config/config.hpp"
 
 #include <fmt/format.h>
@@ -37,11 +36,7 @@ void read_desk(Section& s, Config::Desk& d) {
 
 void read_store(Section& s, Config::Store& st) {
   if (auto v = s.string("path")) st.path = *v;
-  if (auto v = s.string("url")) {
-    if (!store::is_postgres_url(*v))
-      s.fail("url", fmt::format("\"{}\"; expected a PostgreSQL URL like postgresql://opsdesk@db.example/opsdesk", *v));
-    if (store::url_carries_password(*v))
-      s.fail("url", "carries a password; put it in ~/.pgpass or the file named by store.password_file");
+  if (auto v = postgres_url(s, "url")) {
     if (!st.path.empty()) s.fail("url", "set store.url (PostgreSQL) or store.path (SQLite), not both");
     st.url = *v;
   }

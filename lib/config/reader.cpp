@@ -169,7 +169,8 @@ std::optional<std::string> postgres_url(Section& s, std::string_view key) {
   if (!store::is_postgres_url(*url))
     s.fail(key, fmt::format("\"{}\"; expected a PostgreSQL URL like postgresql://backup@db.example/erp", *url));
   if (store::url_carries_password(*url))
-    s.fail(key, "carries a password; put it in ~/.pgpass (or the file $PGPASSFILE names), never in the config");
+    s.fail(key, "carries a password; put it in ~/.pgpass (or the file $PGPASSFILE names; for the store, also "
+                "store.password_file), never in the config");
   return url;
 }
 

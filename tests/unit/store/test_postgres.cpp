@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/pq.hpp"
 #include "store/copy.hpp"
 #include "store/postgres.hpp"
 #include "store/store.hpp"
@@ -67,12 +68,7 @@ struct TestDatabase {
   ~TestDatabase() {
     if (!name.empty()) admin().exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
   }
-  static std::string at(const std::string& db) {
-    std::string server = std::getenv("OPSDESK_TEST_PG");
-    const auto q = server.find('?');
-    const auto base = server.substr(0, q);
-    return base + (base.ends_with("/") ? "" : "/") + db + (q == std::string::npos ? "" : server.substr(q));
-  }
+  static std::string at(const std::string& db) { return core::url_with_database(std::getenv("OPSDESK_TEST_PG"), db); }
   static PgDb admin() { return PgDb(at("postgres"), Mode::read_write, milliseconds(5000)); }
 };
 
